@@ -1,0 +1,10 @@
+/** Golden-output tests against ../shared/fixtures; see test/fixtures.ts. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  testTimeout: 300000,
+  // The wasm heap is per process; one worker per core keeps memory bounded on 2-core machines.
+  maxWorkers: 2,
+};

@@ -1,0 +1,20 @@
+/** Typed errors. Every message names the file, field, tensor or size at fault. */
+
+export class PerceiverError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A config.json / preprocessor_config.json field is missing or has an unsupported value. */
+export class ConfigError extends PerceiverError {}
+
+/** A weights file is malformed, truncated, or does not match the model configuration. */
+export class WeightsError extends PerceiverError {}
+
+/** An input tensor or image has the wrong rank, shape, dtype or size. */
+export class InputError extends PerceiverError {}
+
+/** The requested tfjs backend could not be initialised. */
+export class BackendError extends PerceiverError {}
