@@ -18,3 +18,6 @@ export class InputError extends PerceiverError {}
 
 /** The requested tfjs backend could not be initialised. */
 export class BackendError extends PerceiverError {}
+
+/** An image file or buffer is empty, truncated, undecodable, of an unsupported format, or too large. */
+export class ImageError extends PerceiverError {}

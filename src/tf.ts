@@ -8,3 +8,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 
 export { tf };
+
+/**
+ * `tf.tidy` typed for our result objects: tensors reachable from the returned value are kept,
+ * every other tensor made inside `fn` is disposed.
+ */
+export function tidy<T>(fn: () => T): T {
+  return tf.tidy(fn as () => tf.TensorContainer) as unknown as T;
+}

@@ -7,6 +7,7 @@
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import { WeightsError } from '../errors';
+import type { WeightSource } from './weight-source';
 import { DTYPE_BYTES, Dtype, FloatDtype, FLOAT_DTYPES, isDtype, numElements, toFloat32 } from './dtypes';
 
 /** The format's own limit on the header size (100 MB), which also bounds what a hostile file can make us parse. */
@@ -95,7 +96,7 @@ export function parseHeader(prefix: Uint8Array, fileSize: number, source: string
 }
 
 /** A safetensors file held in memory: one read, then tensors are views or conversions of it. */
-export class SafetensorsFile {
+export class SafetensorsFile implements WeightSource {
   private readonly byName: Map<string, TensorInfo>;
 
   private constructor(
@@ -129,6 +130,10 @@ export class SafetensorsFile {
     const t = this.byName.get(name);
     if (!t) throw new WeightsError(`${this.source}: no tensor named '${name}'`);
     return t;
+  }
+
+  shapeOf(name: string): number[] {
+    return this.info(name).shape;
   }
 
   /** The raw little-endian bytes of a tensor (a view, not a copy). */

@@ -1,0 +1,29 @@
+/** A dense layer y = x W + b, with W stored as [in, out] (Hugging Face stores [out, in]; transposed once at load). */
+import { tf } from '../tf';
+
+export class Linear {
+  constructor(
+    /** [in, out] */
+    readonly weight: tf.Tensor2D,
+    /** [out] */
+    readonly bias: tf.Tensor1D,
+  ) {}
+
+  get inFeatures(): number {
+    return this.weight.shape[0];
+  }
+
+  get outFeatures(): number {
+    return this.weight.shape[1];
+  }
+
+  /** x: [R, in] -> [R, out]. A plain 2-D matmul: the fast kernel on wasm (XNNPACK). */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.fused.matMul({ a: x, b: this.weight, bias: this.bias }) as tf.Tensor2D;
+  }
+
+  dispose(): void {
+    this.weight.dispose();
+    this.bias.dispose();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * PerceiverEncoder: the latents cross-attend to the input tokens once, then the block of
+ * `num_self_attends_per_block` self-attention layers runs `num_blocks` times with shared weights.
+ */
+import { tf } from '../tf';
+import { AttentionOptions } from '../layers/attention';
+import { PerceiverLayer } from '../layers/perceiver-layer';
+
+export interface EncoderOptions extends AttentionOptions {
+  outputHiddenStates?: boolean;
+}
+
+export interface EncoderOutput {
+  /** Final latents [B, N, D]. */
+  lastHiddenState: tf.Tensor3D;
+  /** Hugging Face order: per block, each self-attention layer's input, then the block output. */
+  hiddenStates?: tf.Tensor3D[];
+  /** Self-attention probabilities per layer application [B, heads, N, N]. */
+  attentions?: tf.Tensor4D[];
+  /** Encoder cross-attention probabilities [B, heads, N, M]. */
+  crossAttention?: tf.Tensor4D;
+}
+
+export class PerceiverEncoder {
+  constructor(
+    readonly crossAttention: PerceiverLayer,
+    /** The distinct layers of one block, reused by every block. */
+    readonly selfAttends: PerceiverLayer[],
+    readonly numBlocks: number,
+  ) {}
+
+  /** latents: [B, N, D]; inputs: [B, M, C]. */
+  apply(latents: tf.Tensor3D, inputs: tf.Tensor3D, options: EncoderOptions = {}): EncoderOutput {
+    const cross = this.crossAttention.apply(latents, inputs, options);
+    tf.dispose([cross.context, cross.attentionOutput]);
+    const out: EncoderOutput = { lastHiddenState: cross.output };
+    if (options.outputHiddenStates) out.hiddenStates = [];
+    if (options.outputAttentions) {
+      out.attentions = [];
+      out.crossAttention = cross.probs;
+    }
+    let x = cross.output;
+    for (let block = 0; block < this.numBlocks; block++) {
+      for (const layer of this.selfAttends) {
+        out.hiddenStates?.push(x);
+        const r = layer.apply(x, undefined, options);
+        tf.dispose([r.context, r.attentionOutput]);
+        if (r.probs) out.attentions?.push(r.probs);
+        if (!out.hiddenStates) x.dispose();
+        x = r.output;
+      }
+      // A clone (shared data, separate handle) so each entry can be disposed on its own.
+      out.hiddenStates?.push(tf.clone(x));
+    }
+    out.lastHiddenState = x;
+    return out;
+  }
+
+  dispose(): void {
+    this.crossAttention.dispose();
+    for (const l of this.selfAttends) l.dispose();
+  }
+}

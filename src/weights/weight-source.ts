@@ -1,0 +1,45 @@
+/** What the model loads from: a safetensors file, or a torch checkpoint read by the safe reader. */
+import { WeightsError } from '../errors';
+import type { TensorSpec } from './state-dict';
+
+export interface WeightSource {
+  /** Names the file in messages. */
+  readonly source: string;
+  readonly names: string[];
+  shapeOf(name: string): number[];
+  /** Values as float32 (F16/BF16 widened exactly). */
+  float32(name: string): Float32Array;
+}
+
+const MAX_LISTED = 20;
+
+function listing(title: string, items: string[]): string {
+  const shown = items.slice(0, MAX_LISTED).map((s) => `  ${s}`);
+  if (items.length > MAX_LISTED) shown.push(`  ... and ${items.length - MAX_LISTED} more`);
+  return `${title} (${items.length}):\n${shown.join('\n')}`;
+}
+
+/**
+ * Checks a weight source against the expected tensors: every name present, nothing unexpected,
+ * every shape equal. One error lists all problems at once.
+ */
+export function checkWeights(source: WeightSource, expected: readonly TensorSpec[]): void {
+  const have = new Set(source.names);
+  const want = new Set(expected.map((t) => t.name));
+  const missing = expected.filter((t) => !have.has(t.name)).map((t) => `${t.name} ${JSON.stringify(t.shape)}`);
+  const unexpected = source.names.filter((n) => !want.has(n)).map((n) => `${n} ${JSON.stringify(source.shapeOf(n))}`);
+  const misshapen = expected
+    .filter((t) => have.has(t.name))
+    .filter((t) => JSON.stringify(source.shapeOf(t.name)) !== JSON.stringify(t.shape))
+    .map((t) => `${t.name}: has ${JSON.stringify(source.shapeOf(t.name))}, the config needs ${JSON.stringify(t.shape)}`);
+  const problems = [
+    missing.length ? listing('missing tensors', missing) : '',
+    unexpected.length ? listing('unexpected tensors', unexpected) : '',
+    misshapen.length ? listing('tensors with the wrong shape', misshapen) : '',
+  ].filter(Boolean);
+  if (problems.length) {
+    throw new WeightsError(
+      `${source.source} does not match the model configuration (expected ${expected.length} tensors, found ${source.names.length}):\n${problems.join('\n')}`,
+    );
+  }
+}
