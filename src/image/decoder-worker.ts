@@ -1,13 +1,14 @@
 /**
- * JPEG decoding with libjpeg-turbo compiled to WebAssembly (@jsquash/jpeg), which matches Pillow bit
- * for bit where jimp's jpeg-js does not. The package is ES-module-only; a CommonJS build cannot
- * `require` it, and inside jest's VM a dynamic `import()` is refused. A worker thread is a plain Node
- * context in both cases, so decoding runs there; it also keeps a libjpeg abort on hostile input away
- * from the main thread.
+ * Decoding runs in a worker thread: JPEG with libjpeg-turbo compiled to WebAssembly (@jsquash/jpeg,
+ * bit-exact with Pillow where jimp's jpeg-js is not), other formats with jimp. Both load ES modules
+ * through `import()` (@jsquash is ESM-only, jimp imports file-type), which jest's CommonJS VM refuses;
+ * a worker is a plain Node context under jest and in the built package alike. It also keeps decoder
+ * aborts on hostile input, and the decoding time, off the main thread.
  */
-import * as fs from 'fs';
 import { pathToFileURL } from 'url';
 import { Worker } from 'worker_threads';
+
+export type Codec = 'jpeg' | 'jimp';
 
 export interface DecodedRgba {
   width: number;
@@ -21,17 +22,26 @@ export interface DecodedRgba {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('worker_threads');
 let messages = [];
-const decoder = import(workerData.moduleUrl).then(async (m) => {
-  // libjpeg prints errors and warnings; collect them for the reply instead of writing to stderr.
-  const collect = (text) => messages.push(String(text));
-  await m.init({ wasmBinary: workerData.wasm, print: collect, printErr: collect });
-  return m.default;
-});
-parentPort.on('message', async ({ id, bytes }) => {
+// libjpeg prints errors and warnings; collect them for the reply instead of writing to stderr.
+const collect = (text) => messages.push(String(text));
+let jpeg, jimp;
+const codecs = {
+  jpeg: async (bytes) => {
+    jpeg ??= import(workerData.jpegUrl).then(async (m) => {
+      await m.init({ wasmBinary: require('fs').readFileSync(workerData.wasmPath), print: collect, printErr: collect });
+      return m.default;
+    });
+    return (await jpeg)(bytes.buffer);
+  },
+  jimp: async (bytes) => {
+    jimp ??= require(workerData.jimpPath).Jimp;
+    return (await jimp.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))).bitmap;
+  },
+};
+parentPort.on('message', async ({ id, codec, bytes }) => {
   messages = [];
   try {
-    const decode = await decoder;
-    const image = await decode(bytes.buffer);
+    const image = await codecs[codec](bytes);
     const data = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
     parentPort.postMessage({ id, width: image.width, height: image.height, data, messages });
   } catch (e) {
@@ -61,25 +71,28 @@ class DecoderWorker {
   private nextId = 0;
 
   constructor(onExit: () => void) {
-    const modulePath = require.resolve('@jsquash/jpeg/decode.js');
-    const wasm = fs.readFileSync(require.resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'));
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { moduleUrl: pathToFileURL(modulePath).href, wasm } });
+    const workerData = {
+      jpegUrl: pathToFileURL(require.resolve('@jsquash/jpeg/decode.js')).href,
+      wasmPath: require.resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
+      jimpPath: require.resolve('jimp'),
+    };
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
     this.worker.on('message', (reply: Reply) => this.settle(reply));
-    this.worker.on('error', (e) => this.failAll(`JPEG decoder worker failed: ${e.message}`));
+    this.worker.on('error', (e) => this.failAll(`image decoder worker failed: ${e.message}`));
     this.worker.on('exit', (code) => {
       onExit();
-      this.failAll(`JPEG decoder worker exited with code ${code}`);
+      this.failAll(`image decoder worker exited with code ${code}`);
     });
   }
 
-  decode(bytes: Uint8Array): Promise<DecodedRgba> {
+  decode(codec: Codec, bytes: Uint8Array): Promise<DecodedRgba> {
     // Keep the process alive while a decode is outstanding; let it exit when the worker is idle.
     this.worker.ref();
     const id = this.nextId++;
     const copy = new Uint8Array(bytes); // a copy: the transfer detaches it, never the caller's buffer
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, bytes: copy }, [copy.buffer]);
+      this.worker.postMessage({ id, codec, bytes: copy }, [copy.buffer]);
     });
   }
 
@@ -104,19 +117,22 @@ class DecoderWorker {
 
 let current: DecoderWorker | undefined;
 
-/** Decodes a JPEG to RGBA, stored orientation (EXIF is not applied). Rejects with the decoder's reason. */
-export function decodeJpegRgba(bytes: Uint8Array): Promise<DecodedRgba> {
+/**
+ * Decodes image file bytes to RGBA in stored orientation (EXIF is not applied); rejects with the
+ * decoder's reason.
+ */
+export function decodeRgba(codec: Codec, bytes: Uint8Array): Promise<DecodedRgba> {
   if (!current) {
     const started: DecoderWorker = new DecoderWorker(() => {
       if (current === started) current = undefined;
     });
     current = started;
   }
-  return current.decode(bytes);
+  return current.decode(codec, bytes);
 }
 
 /** Stops the decoder worker (it restarts on the next decode), for tests and embedders that want a clean exit. */
-export async function stopJpegDecoder(): Promise<void> {
+export async function stopDecoderWorker(): Promise<void> {
   const w = current;
   current = undefined;
   if (w) await w.terminate();
