@@ -24,7 +24,7 @@ export class PerceiverClassificationDecoder {
   /** The query repeated for each batch element: [1, D] -> [B, 1, D]. */
   queries(batchSize: number): tf.Tensor3D {
     const [, D] = this.query.shape;
-    return tf.broadcastTo(tf.expandDims(this.query, 0), [batchSize, 1, D]) as tf.Tensor3D;
+    return tf.tidy(() => tf.broadcastTo(tf.expandDims(this.query, 0), [batchSize, 1, D]) as tf.Tensor3D);
   }
 
   /** latents: [B, N, D] -> logits [B, numLabels]. */

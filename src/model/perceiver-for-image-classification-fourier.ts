@@ -77,7 +77,7 @@ export class PerceiverForImageClassificationFourier {
   /** The latents repeated for each batch element: [N, D] -> [B, N, D]. */
   batchLatents(batchSize: number): tf.Tensor3D {
     const [N, D] = this.latents.shape;
-    return tf.broadcastTo(tf.expandDims(this.latents, 0), [batchSize, N, D]) as tf.Tensor3D;
+    return tf.tidy(() => tf.broadcastTo(tf.expandDims(this.latents, 0), [batchSize, N, D]) as tf.Tensor3D);
   }
 
   /**
