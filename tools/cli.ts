@@ -11,7 +11,9 @@ interface Command {
   module: string;
 }
 
-const COMMANDS: Record<string, Command> = {};
+const COMMANDS: Record<string, Command> = {
+  classify: { summary: 'Classify image files (top-k labels, table or JSON lines)', module: './classify' },
+};
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length), 8);

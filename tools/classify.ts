@@ -1,0 +1,139 @@
+/** `perceiver-io classify`: classify image files with a Perceiver model directory. */
+import { parseArgs } from 'util';
+import { ClassifyResult, ImageClassifier } from '../src/classifier';
+import { stopDecoderWorker } from '../src/image/decoder-worker';
+import { expandImageArgs, IMAGE_EXTENSIONS } from './image-files';
+import { ProgressBar } from './progress-bar';
+
+const HELP = `Usage: perceiver-io classify --model DIR [options] <files or directories...>
+
+Classifies images with a Perceiver IO model (PerceiverForImageClassificationFourier), preprocessing
+them exactly as Hugging Face's PerceiverImageProcessor does.
+
+Arguments:
+  files or directories  Image files (PNG, JPEG, GIF, BMP, TIFF). A directory stands for the files
+                        directly inside it ending in ${IMAGE_EXTENSIONS.join(' ')} (not recursive).
+
+Options:
+  --model DIR           Model directory: config.json, model.safetensors (or pytorch_model.bin) and
+                        optionally preprocessor_config.json (Hugging Face's defaults otherwise).
+  --top-k N             Predictions per image, best first (default 5).
+  --batch-size N        Images per model call (default 8); bounds memory.
+  --json                One JSON object per image on stdout, as each finishes:
+                        {"file", "predictions": [{"label", "score", "index"}]} or {"file", "error"}.
+  -h, --help            Show this help.
+
+A file that cannot be read or decoded is reported (with its path and the reason) and the other
+images are still classified. A progress bar is shown on stderr when it is a terminal.
+
+Exit status: 0 all images classified, 1 some image failed, 2 bad usage.
+
+Examples:
+  perceiver-io classify --model ./vision-perceiver-fourier cat.jpg dog.png
+  perceiver-io classify --model ./vision-perceiver-fourier --top-k 1 --json photos/ > labels.jsonl
+  PERCEIVER_BACKEND=wasm perceiver-io classify --model ./model --batch-size 4 photos/
+`;
+
+interface Settings {
+  model: string;
+  paths: string[];
+  topK: number;
+  batchSize: number;
+  json: boolean;
+}
+
+class UsageError extends Error {}
+
+function positiveInteger(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`${flag} must be a positive integer, got '${text}'`);
+  return value;
+}
+
+/** Parsed settings, or null when help was asked for. */
+function parseSettings(args: string[]): Settings | null {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        model: { type: 'string' },
+        'top-k': { type: 'string' },
+        'batch-size': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return null;
+  if (!values.model) throw new UsageError('--model DIR is required');
+  if (positionals.length === 0) throw new UsageError('no image files or directories given');
+  return {
+    model: values.model,
+    paths: positionals,
+    topK: positiveInteger(values['top-k'], '--top-k', 5),
+    batchSize: positiveInteger(values['batch-size'], '--batch-size', 8),
+    json: values.json ?? false,
+  };
+}
+
+function formatTable(result: ClassifyResult): string {
+  if (result.error) return '';
+  const rows = result.predictions.map((p, rank) => `  ${String(rank + 1).padStart(2)}  ${p.score.toFixed(4)}  ${p.label} (${p.index})`);
+  return `${result.input}\n${rows.join('\n')}\n`;
+}
+
+function formatJson(result: ClassifyResult): string {
+  const body = result.error ? { file: result.input, error: result.error.message } : { file: result.input, predictions: result.predictions };
+  return JSON.stringify(body) + '\n';
+}
+
+/** ImageError messages already start with the path; other errors get it prefixed. */
+function errorLine(file: string, message: string): string {
+  return `perceiver-io classify: ${message.startsWith(file) ? message : `${file}: ${message}`}\n`;
+}
+
+export async function main(args: string[]): Promise<number> {
+  let settings: Settings | null;
+  try {
+    settings = parseSettings(args);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`perceiver-io classify: ${e.message}\nRun 'perceiver-io classify --help' for usage.\n`);
+    return 2;
+  }
+  if (!settings) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const { files, problems } = await expandImageArgs(settings.paths);
+  for (const p of problems) process.stderr.write(errorLine(p.path, p.reason));
+  let failures = problems.length;
+  if (files.length > 0) {
+    const classifier = await ImageClassifier.fromPretrained(settings.model);
+    const progress = new ProgressBar(files.length, process.stderr, process.stderr.isTTY === true && files.length > 3);
+    try {
+      for await (const result of classifier.classifyEach(files, { topK: settings.topK, batchSize: settings.batchSize })) {
+        progress.clear();
+        if (result.error) {
+          failures++;
+          process.stderr.write(errorLine(result.input, result.error.message));
+        }
+        const text = settings.json ? formatJson(result) : formatTable(result);
+        if (text) process.stdout.write(text);
+        progress.tick();
+      }
+    } finally {
+      classifier.dispose();
+      await stopDecoderWorker();
+    }
+  }
+  if (failures > 0) process.stderr.write(`perceiver-io classify: ${failures} of ${files.length + problems.length} inputs failed\n`);
+  return failures > 0 ? 1 : 0;
+}

@@ -1,0 +1,36 @@
+/** Expands the CLI's file and directory arguments into the list of images to classify. */
+import { promises as fsp } from 'fs';
+import * as path from 'path';
+
+/** Extensions picked up from directories (files named explicitly are taken whatever their name). */
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.gif', '.bmp', '.tif', '.tiff'];
+
+export interface ExpandedArgs {
+  files: string[];
+  /** Arguments that could not be listed, with the reason. */
+  problems: { path: string; reason: string }[];
+}
+
+/** Files as given; directories replaced by their image files (sorted, not recursive). */
+export async function expandImageArgs(args: readonly string[]): Promise<ExpandedArgs> {
+  const files: string[] = [];
+  const problems: ExpandedArgs['problems'] = [];
+  for (const arg of args) {
+    try {
+      if (!(await fsp.stat(arg)).isDirectory()) {
+        files.push(arg);
+        continue;
+      }
+      const entries = await fsp.readdir(arg, { withFileTypes: true });
+      const images = entries
+        .filter((e) => !e.isDirectory() && IMAGE_EXTENSIONS.includes(path.extname(e.name).toLowerCase()))
+        .map((e) => path.join(arg, e.name))
+        .sort();
+      if (images.length === 0) problems.push({ path: arg, reason: `directory has no ${IMAGE_EXTENSIONS.join('/')} files` });
+      files.push(...images);
+    } catch (e) {
+      problems.push({ path: arg, reason: (e as Error).message });
+    }
+  }
+  return { files, problems };
+}

@@ -1,0 +1,26 @@
+/** A one-line progress bar on stderr, drawn only on a terminal so logs and pipes stay clean. */
+
+const WIDTH = 30;
+
+export class ProgressBar {
+  private done = 0;
+
+  constructor(
+    private readonly total: number,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    readonly enabled = stream.isTTY === true,
+  ) {}
+
+  /** Erases the bar so a result line can be printed in its place. */
+  clear(): void {
+    if (this.enabled) this.stream.write('\r\x1b[K');
+  }
+
+  tick(): void {
+    this.done++;
+    if (!this.enabled) return;
+    const filled = Math.round((this.done / this.total) * WIDTH);
+    this.stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${this.done}/${this.total}`);
+    if (this.done === this.total) this.clear();
+  }
+}
