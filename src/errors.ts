@@ -21,3 +21,31 @@ export class BackendError extends PerceiverError {}
 
 /** An image file or buffer is empty, truncated, undecodable, of an unsupported format, or too large. */
 export class ImageError extends PerceiverError {}
+
+/**
+ * A torch.save checkpoint is truncated, not a zip, in the unsupported legacy format, or its pickle
+ * asks for something the restricted unpickler refuses (the message names the global or opcode).
+ */
+export class CheckpointError extends WeightsError {}
+
+/** Why a Hub download or cache lookup failed; lets callers react without parsing messages. */
+export type HubErrorReason =
+  | 'invalid-id'
+  | 'network'
+  | 'offline'
+  | 'unauthorized'
+  | 'not-found'
+  | 'server'
+  | 'integrity'
+  | 'disk-full'
+  | 'not-perceiver';
+
+/** A Hugging Face Hub download or cache lookup failed; the message names the URL or file and what to do. */
+export class HubError extends PerceiverError {
+  constructor(
+    message: string,
+    readonly reason: HubErrorReason,
+  ) {
+    super(message);
+  }
+}
