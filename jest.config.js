@@ -5,6 +5,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   testTimeout: 300000,
+  // Builds dist/ once (incrementally) for the tests that spawn the CLI.
+  globalSetup: '<rootDir>/test/global-setup.ts',
   // The wasm heap is per process; one worker per core keeps memory bounded on 2-core machines.
   maxWorkers: 2,
 };
