@@ -10,6 +10,7 @@
 import { tf, tidy } from '../tf';
 import { AttentionChannels } from './attention-channels';
 import { LayerNorm } from './layer-norm';
+import { addChunk, disposeState, SoftmaxState } from './online-softmax';
 import { Linear } from './linear';
 
 export interface AttentionWeights {
@@ -39,6 +40,8 @@ export interface AttentionOptions {
    * softmax (exact up to rounding), which bounds memory by N x chunk instead of N x M.
    */
   tokenChunkSize?: number;
+  /** Overrides the cost-based choice of folding the key/value projections (tests, benchmarks). */
+  foldKeysValues?: boolean;
 }
 
 export const DEFAULT_TOKEN_CHUNK = 8192;
@@ -75,34 +78,62 @@ export class MultiHeadAttention {
     });
   }
 
+  /**
+   * Folding the key/value projections into the queries skips projecting every input token:
+   *   scores_h = q_h (LN(x) Wk_h + bk_h)^T = (q_h Wk_h^T) LN(x)^T + const per row (cancels in softmax)
+   *   context_h = softmax(scores_h) (LN(x) Wv_h + bv_h) = (softmax(scores_h) LN(x)) Wv_h + bv_h
+   * It costs 2*H*N*C multiply-adds per input token instead of (C + N)(qk + v): far cheaper for the
+   * image cross-attention (N=512 latents, C=261) and the 1-query decoder, dearer for self-attention.
+   */
+  foldsKeysValues(numQueries: number, options: AttentionOptions): boolean {
+    if (options.foldKeysValues !== undefined) return options.foldKeysValues;
+    const { numHeads, kvDim, qkChannels, vChannels } = this.channels;
+    return 2 * numHeads * numQueries * kvDim < (kvDim + numQueries) * (qkChannels + vChannels);
+  }
+
   private attendOne(hidden: tf.Tensor3D, inputs: tf.Tensor3D | undefined, b: number, options: AttentionOptions) {
     const { numHeads, qkChannels, vChannels } = this.channels;
     const w = this.weights;
-    const x = batchElement(hidden, b); // [N, qDim]
-    const qIn = w.layernorm1.apply(x);
-    const kvIn = inputs && w.layernorm2 ? w.layernorm2.apply(batchElement(inputs, b)) : qIn; // [M, kvDim]
     const dQk = qkChannels / numHeads;
     const dV = vChannels / numHeads;
+    const qIn = w.layernorm1.apply(batchElement(hidden, b)); // [N, qDim]
+    const N = qIn.shape[0];
     // Scaling q (N x qk) instead of the scores (N x M) is the same math with fewer multiplies.
     const q = tf.mul(w.query.apply(qIn), 1 / Math.sqrt(dQk)) as tf.Tensor2D; // [N, qk]
-    const kT = tf.transpose(w.key.apply(kvIn)) as tf.Tensor2D; // [M, qk] -> [qk, M]
-    const v = w.value.apply(kvIn); // [M, v]
-    const heads: tf.Tensor2D[] = [];
-    const headProbs: tf.Tensor2D[] = [];
-    for (let h = 0; h < numHeads; h++) {
+    const fold = this.foldsKeysValues(N, options);
+    const keyT = fold ? w.key.transposedWeight() : undefined; // [qk, kvDim]
+    // Per head, what multiplies the (transposed) keys: q_h, or q_h Wk_h^T when folded.
+    const queries = Array.from({ length: numHeads }, (_, h) => {
       const qH = sliceColumns(q, h * dQk, dQk); // [N, dQk]
-      const kTH = tf.slice(kT, [h * dQk, 0], [dQk, -1]) as tf.Tensor2D; // rows of head h: [dQk, M]
-      const vH = sliceColumns(v, h * dV, dV); // [M, dV]
-      const r = softmaxAttention(qH, kTH, vH, options);
-      heads.push(r.context);
-      if (r.probs) headProbs.push(r.probs);
+      return keyT ? (tf.matMul(qH, sliceRows(keyT, h * dQk, dQk)) as tf.Tensor2D) : qH; // [N, kvDim] or [N, dQk]
+    });
+    const kvTokens = inputs ? batchElement(inputs, b) : qIn; // [M, kvDim]
+    const M = kvTokens.shape[0];
+    const chunk = options.outputAttentions ? M : Math.min(M, options.tokenChunkSize ?? DEFAULT_TOKEN_CHUNK);
+    let states: (SoftmaxState | undefined)[] = queries.map(() => undefined);
+    for (let start = 0; start < M; start += chunk) {
+      const size = Math.min(chunk, M - start);
+      const next = tidy(() => {
+        const rows = size === M ? kvTokens : sliceRows(kvTokens, start, size);
+        const kvIn = inputs && w.layernorm2 ? w.layernorm2.apply(rows) : rows; // [m, kvDim]
+        // Folded: keys are LN(x)^T and values LN(x); else the projections, split per head.
+        const keysT = tf.transpose(fold ? kvIn : w.key.apply(kvIn)) as tf.Tensor2D; // [m, kvDim|qk] -> [kvDim|qk, m]
+        const values = fold ? kvIn : w.value.apply(kvIn); // [m, kvDim|v]
+        return queries.map((qH, h) => {
+          const scores = tf.matMul(qH, fold ? keysT : sliceRows(keysT, h * dQk, dQk)) as tf.Tensor2D; // [N, m]
+          return addChunk(states[h], scores, fold ? values : sliceColumns(values, h * dV, dV));
+        });
+      });
+      states.forEach(disposeState);
+      states = next;
     }
-    const context = (numHeads === 1 ? heads[0] : tf.concat(heads, 1)) as tf.Tensor2D; // head-major: [N, v]
-    return {
-      context,
-      output: w.output.apply(context),
-      probs: headProbs.length ? (tf.stack(headProbs) as tf.Tensor3D) : undefined, // H x [N, M] -> [H, N, M]
-    };
+    const perHead = states.map((s) => s!.context); // H x [N, kvDim] (folded) or [N, dV]
+    // Folded heads still need their value projection: (p LN(x)) Wv_h + bv_h.
+    const contexts = fold ? perHead.map((c, h) => sliceColumns(w.value.apply(c), h * dV, dV)) : perHead; // H x [N, dV]
+    const context = (numHeads === 1 ? contexts[0] : tf.concat(contexts, 1)) as tf.Tensor2D; // head-major: [N, v]
+    // With outputAttentions there is one chunk, so each head's last softmax covers all M tokens.
+    const probs = options.outputAttentions ? (tf.stack(states.map((s) => s!.probs)) as tf.Tensor3D) : undefined; // H x [N, M] -> [H, N, M]
+    return { context, output: w.output.apply(context), probs };
   }
 
   dispose(): void {
@@ -121,52 +152,6 @@ function sliceColumns(x: tf.Tensor2D, start: number, width: number): tf.Tensor2D
   return width === x.shape[1] ? x : tf.slice(x, [0, start], [-1, width]);
 }
 
-/**
- * softmax(q kT) v for one head. q: [N, d] (already scaled), kT: [d, M], v: [M, dV] -> [N, dV].
- * Over more than `tokenChunkSize` tokens, the softmax runs online: per chunk, rescale the running
- * sums by exp(oldMax - newMax) so no N x M tensor is ever held.
- */
-export function softmaxAttention(
-  q: tf.Tensor2D,
-  kT: tf.Tensor2D,
-  v: tf.Tensor2D,
-  options: AttentionOptions = {},
-): { context: tf.Tensor2D; probs?: tf.Tensor2D } {
-  const M = kT.shape[1];
-  const chunk = options.tokenChunkSize ?? DEFAULT_TOKEN_CHUNK;
-  if (options.outputAttentions || M <= chunk) {
-    return tidy(() => {
-      const probs = tf.softmax(tf.matMul(q, kT)) as tf.Tensor2D; // [N, M]
-      const context = tf.matMul(probs, v) as tf.Tensor2D; // [N, dV]
-      return options.outputAttentions ? { context, probs } : { context };
-    });
-  }
-  let runningMax: tf.Tensor2D | undefined; // [N, 1]
-  let runningSum: tf.Tensor2D | undefined; // [N, 1]
-  let acc: tf.Tensor2D | undefined; // [N, dV]
-  for (let start = 0; start < M; start += chunk) {
-    const size = Math.min(chunk, M - start);
-    const next = tidy(() => {
-      const scores = tf.matMul(q, tf.slice(kT, [0, start], [-1, size])); // [N, size]
-      const chunkMax = tf.max(scores, 1, true); // [N, 1]
-      const newMax = runningMax ? tf.maximum(runningMax, chunkMax) : chunkMax;
-      const p = tf.exp(tf.sub(scores, newMax)); // [N, size]
-      const pv = tf.matMul(p, tf.slice(v, [start, 0], [size, -1])); // [N, dV]
-      const pSum = tf.sum(p, 1, true); // [N, 1]
-      if (!runningMax || !runningSum || !acc) return { max: newMax as tf.Tensor2D, sum: pSum as tf.Tensor2D, acc: pv as tf.Tensor2D };
-      const rescale = tf.exp(tf.sub(runningMax, newMax)); // [N, 1]
-      return {
-        max: newMax as tf.Tensor2D,
-        sum: tf.add(tf.mul(runningSum, rescale), pSum) as tf.Tensor2D,
-        acc: tf.add(tf.mul(acc, rescale), pv) as tf.Tensor2D,
-      };
-    });
-    tf.dispose([runningMax, runningSum, acc].filter((t): t is tf.Tensor2D => t !== undefined));
-    runningMax = next.max;
-    runningSum = next.sum;
-    acc = next.acc;
-  }
-  const context = tf.div(acc!, runningSum!) as tf.Tensor2D;
-  tf.dispose([runningMax!, runningSum!, acc!]);
-  return { context };
+function sliceRows(x: tf.Tensor2D, start: number, height: number): tf.Tensor2D {
+  return height === x.shape[0] ? x : tf.slice(x, [start, 0], [height, -1]);
 }

@@ -2,6 +2,8 @@
 import { tf } from '../tf';
 
 export class Linear {
+  private transposed?: tf.Tensor2D;
+
   constructor(
     /** [in, out] */
     readonly weight: tf.Tensor2D,
@@ -22,7 +24,14 @@ export class Linear {
     return tf.fused.matMul({ a: x, b: this.weight, bias: this.bias }) as tf.Tensor2D;
   }
 
+  /** W^T [out, in] (PyTorch's layout), made on first use and kept. */
+  transposedWeight(): tf.Tensor2D {
+    this.transposed ??= tf.keep(tf.transpose(this.weight));
+    return this.transposed;
+  }
+
   dispose(): void {
+    this.transposed?.dispose();
     this.weight.dispose();
     this.bias.dispose();
   }
