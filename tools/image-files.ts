@@ -29,7 +29,7 @@ export async function expandImageArgs(args: readonly string[]): Promise<Expanded
       if (images.length === 0) problems.push({ path: arg, reason: `directory has no ${IMAGE_EXTENSIONS.join('/')} files` });
       files.push(...images);
     } catch (e) {
-      problems.push({ path: arg, reason: (e as Error).message });
+      problems.push({ path: arg, reason: `cannot read (${(e as Error).message})` });
     }
   }
   return { files, problems };
