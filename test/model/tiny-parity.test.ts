@@ -87,10 +87,14 @@ describe.each(['tiny', 'tiny-b', 'tiny-c'])('%s fixture', (folder) => {
       tf.dispose([x, tokens, head, latents, cross.context, cross.attentionOutput, cross.output, encoded.lastHiddenState, query, dec.context, dec.attentionOutput, dec.output]);
     });
 
-    test('online softmax over token chunks gives the same logits', () => {
+    test.each([
+      ['7-token chunks', { tokenChunkSize: 7 }],
+      ['K/V projections folded everywhere', { foldKeysValues: true }],
+      ['K/V projections never folded, 5-token chunks', { foldKeysValues: false, tokenChunkSize: 5 }],
+    ])('every attention formulation gives the same logits: %s', (label, options) => {
       const x = pixels();
-      const out = model.forward(x, { tokenChunkSize: 7 });
-      expectMatches(tag('logits (7-token chunks)'), out.logits, expected, `${prefix}logits`, { abs: LOGITS_ABS_TOL });
+      const out = model.forward(x, options);
+      expectMatches(tag(`logits (${label})`), out.logits, expected, `${prefix}logits`, { abs: LOGITS_ABS_TOL });
       tf.dispose([x, out.logits]);
     });
   });
