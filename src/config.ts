@@ -157,6 +157,11 @@ function parseId2Label(value: unknown, numLabels: unknown, fail: (f: string, why
 }
 
 export async function readConfig(file: string): Promise<PerceiverConfig> {
+  return parseConfig(await readJsonFile(file), file);
+}
+
+/** Reads and parses a JSON settings file; the ConfigError names the file if it cannot be read or parsed. */
+export async function readJsonFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await fsp.readFile(file, 'utf-8');
@@ -169,5 +174,5 @@ export async function readConfig(file: string): Promise<PerceiverConfig> {
   } catch (e) {
     throw new ConfigError(`${file}: not valid JSON (${(e as Error).message})`);
   }
-  return parseConfig(json, file);
+  return json;
 }

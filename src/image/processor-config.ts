@@ -3,7 +3,9 @@
  * both the legacy feature-extractor form (`"size": 224`, `"crop_size": 256`) and the newer
  * `{height, width}` form. Settings this port cannot reproduce exactly are refused, naming the field.
  */
-import { promises as fsp } from 'fs';
+import * as fs from 'fs';
+import * as path from 'path';
+import { readJsonFile } from '../config';
 import { ConfigError } from '../errors';
 import { Triple } from './normalize';
 
@@ -103,19 +105,7 @@ export function parseProcessorConfig(json: unknown, source = 'preprocessor_confi
 
 /** Reads `<dir>/preprocessor_config.json`; a missing file means Hugging Face's defaults (the tiny fixtures ship none). */
 export async function readProcessorConfig(dir: string): Promise<ImageProcessorConfig> {
-  const file = `${dir}/preprocessor_config.json`;
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf-8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_PROCESSOR_CONFIG;
-    throw new ConfigError(`${file}: cannot read (${(e as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  return parseProcessorConfig(json, file);
+  const file = path.join(dir, 'preprocessor_config.json');
+  if (!fs.existsSync(file)) return DEFAULT_PROCESSOR_CONFIG;
+  return parseProcessorConfig(await readJsonFile(file), file);
 }
