@@ -49,3 +49,6 @@ export class HubError extends PerceiverError {
     super(message);
   }
 }
+
+/** An output file or directory cannot be written, or exists and would be overwritten without --force. */
+export class OutputError extends PerceiverError {}

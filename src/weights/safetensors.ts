@@ -7,7 +7,8 @@
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import { WeightsError } from '../errors';
-import type { WeightSource } from './weight-source';
+import { readFileRange } from './file-range';
+import type { TensorSource } from './tensor-source';
 import { DTYPE_BYTES, Dtype, FloatDtype, FLOAT_DTYPES, isDtype, numElements, toFloat32 } from './dtypes';
 
 /** The format's own limit on the header size (100 MB), which also bounds what a hostile file can make us parse. */
@@ -95,14 +96,17 @@ export function parseHeader(prefix: Uint8Array, fileSize: number, source: string
   return { metadata, tensors, dataStart: 8 + n };
 }
 
-/** A safetensors file held in memory: one read, then tensors are views or conversions of it. */
-export class SafetensorsFile implements WeightSource {
+/** A safetensors file: held in memory (`read`, tensors are views of it) or read tensor by tensor (`open`). */
+export class SafetensorsFile implements TensorSource {
   private readonly byName: Map<string, TensorInfo>;
+
+  readonly format = 'safetensors';
 
   private constructor(
     readonly source: string,
     readonly header: SafetensorsHeader,
-    private readonly bytes: Uint8Array,
+    /** Bytes [start, start + length) of the file: a view of memory, or a read from disk (`open`). */
+    private readonly readBytes: (start: number, length: number) => Uint8Array,
   ) {
     this.byName = new Map(header.tensors.map((t) => [t.name, t]));
   }
@@ -119,7 +123,29 @@ export class SafetensorsFile implements WeightSource {
 
   static fromBytes(bytes: Uint8Array, source = '<buffer>'): SafetensorsFile {
     if (os.endianness() !== 'LE') throw new WeightsError('safetensors reading needs a little-endian host');
-    return new SafetensorsFile(source, parseHeader(bytes, bytes.byteLength, source), bytes);
+    return new SafetensorsFile(source, parseHeader(bytes, bytes.byteLength, source), (start, length) => bytes.subarray(start, start + length));
+  }
+
+  /**
+   * Reads only the header; each tensor's bytes are read from disk when asked for, so memory stays
+   * at one tensor (convert, inspect, verifying a written file).
+   */
+  static async open(path: string): Promise<SafetensorsFile> {
+    if (os.endianness() !== 'LE') throw new WeightsError('safetensors reading needs a little-endian host');
+    let fileSize: number;
+    try {
+      fileSize = (await fsp.stat(path)).size;
+    } catch (e) {
+      throw new WeightsError(`${path}: cannot read (${(e as Error).message})`);
+    }
+    const lengthBytes = readFileRange(path, 0, Math.min(8, fileSize));
+    const headerLength = lengthBytes.byteLength === 8 ? Number(new DataView(lengthBytes.buffer).getBigUint64(0, true)) : 0;
+    const prefix = headerLength <= MAX_HEADER_BYTES && 8 + headerLength <= fileSize ? readFileRange(path, 0, 8 + headerLength) : lengthBytes;
+    return new SafetensorsFile(path, parseHeader(prefix, fileSize, path), (start, length) => readFileRange(path, start, length));
+  }
+
+  get metadata(): Record<string, string> {
+    return this.header.metadata;
   }
 
   get names(): string[] {
@@ -136,11 +162,14 @@ export class SafetensorsFile implements WeightSource {
     return this.info(name).shape;
   }
 
-  /** The raw little-endian bytes of a tensor (a view, not a copy). */
+  dtypeOf(name: string): Dtype {
+    return this.info(name).dtype;
+  }
+
+  /** The raw little-endian bytes of a tensor (a view when the file is in memory). */
   rawBytes(name: string): Uint8Array {
     const t = this.info(name);
-    const start = this.header.dataStart + t.begin;
-    return this.bytes.subarray(start, start + (t.end - t.begin));
+    return this.readBytes(this.header.dataStart + t.begin, t.end - t.begin);
   }
 
   /** A float tensor's values as float32 (F32: a view when aligned; F16/BF16: converted). */

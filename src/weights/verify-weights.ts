@@ -1,0 +1,29 @@
+/** Checks a weights file against a config: names, shapes, dtype, parameter count, finite values. */
+import { PerceiverConfig } from '../config';
+import { WeightsError } from '../errors';
+import { FloatDtype, numElements } from './dtypes';
+import { countParameters, flattenSpec, perceiverSpec } from './state-dict';
+import type { TensorSource } from './tensor-source';
+import { checkWeights } from './weight-source';
+
+export interface WeightsSummary {
+  tensors: number;
+  parameters: number;
+}
+
+/** Reads every tensor once (one at a time) to find NaN or Inf; throws naming the first bad tensor. */
+export function verifyWeights(weights: TensorSource, config: PerceiverConfig, dtype?: FloatDtype): WeightsSummary {
+  const expected = flattenSpec(perceiverSpec(config));
+  checkWeights(weights, expected);
+  let parameters = 0;
+  for (const name of weights.names) {
+    if (dtype && weights.dtypeOf(name) !== dtype) throw new WeightsError(`${weights.source}: tensor '${name}' is ${weights.dtypeOf(name)}, expected ${dtype}`);
+    const values = weights.float32(name);
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new WeightsError(`${weights.source}: tensor '${name}' holds ${values[bad]} at element ${bad}`);
+    parameters += numElements(weights.shapeOf(name));
+  }
+  const want = countParameters(expected);
+  if (parameters !== want) throw new WeightsError(`${weights.source}: ${parameters} parameters, the config needs ${want}`);
+  return { tensors: weights.names.length, parameters };
+}
