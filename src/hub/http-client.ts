@@ -34,7 +34,8 @@ export async function sendRequest(request: HttpRequest): Promise<http.IncomingMe
     if (proxy) {
       const socket = await openTunnel(proxy, options.host!, url.port || '443', request.timeoutMs);
       const secure = tls.connect({ socket, servername: url.hostname });
-      options = { ...options, agent: false, createConnection: () => secure };
+      // With no agent given, Node uses createConnection for this one request.
+      options = { ...options, createConnection: () => secure };
     }
   }
   const transport = url.protocol === 'https:' ? https : http;
