@@ -5,19 +5,10 @@ import * as path from 'path';
 import { ConfigError } from '../../src/errors';
 import { PerceiverImageProcessor } from '../../src/image/image-processor';
 import { DEFAULT_PROCESSOR_CONFIG, parseProcessorConfig } from '../../src/image/processor-config';
+import { PREPROCESSOR_CONFIG } from '../hub/tiny-repo';
 
 // deepmind/vision-perceiver-fourier's file on the Hub (feature-extractor era).
-const LEGACY = {
-  crop_size: 256,
-  do_center_crop: true,
-  do_normalize: true,
-  do_resize: true,
-  feature_extractor_type: 'PerceiverFeatureExtractor',
-  image_mean: [0.485, 0.456, 0.406],
-  image_std: [0.229, 0.224, 0.225],
-  resample: 3,
-  size: 224,
-};
+const LEGACY = JSON.parse(PREPROCESSOR_CONFIG.toString('utf-8'));
 
 const CURRENT = {
   ...LEGACY,
