@@ -4,6 +4,7 @@
  * chunk (in the decoder worker) while the model runs on the current one.
  */
 import { InputError } from './errors';
+import { resolveModel } from './hub/resolve-model';
 import { PerceiverImageProcessor } from './image/image-processor';
 import { describeInput, ImageInput } from './image/image-input';
 import { RgbImage } from './image/rgb-image';
@@ -39,8 +40,9 @@ export class ImageClassifier {
     readonly processor: PerceiverImageProcessor = new PerceiverImageProcessor(),
   ) {}
 
-  /** Model (config.json + weights) and processor (preprocessor_config.json, or the defaults) from one directory. */
-  static async fromPretrained(dir: string, options: FromPretrainedOptions = {}): Promise<ImageClassifier> {
+  /** Model (config.json + weights) and processor (preprocessor_config.json, or the defaults) from one directory or Hub model id. */
+  static async fromPretrained(idOrDir: string, options: FromPretrainedOptions = {}): Promise<ImageClassifier> {
+    const dir = await resolveModel(idOrDir, options);
     const processor = await PerceiverImageProcessor.fromPretrained(dir);
     return new ImageClassifier(await PerceiverForImageClassificationFourier.fromPretrained(dir, options), processor);
   }

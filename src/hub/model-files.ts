@@ -1,14 +1,13 @@
 /** The files a Perceiver image classifier needs from a repository, and how to find them in the cache. */
 import { promises as fsp } from 'fs';
 import { HubError } from '../errors';
-import { SAFETENSORS_NAME } from '../weights/open-weights';
+import { PYTORCH_NAME, SAFETENSORS_NAME } from '../weights/open-weights';
 import { exists, RepoCache } from './cache-layout';
 
 export const CONFIG_NAME = 'config.json';
 export const PREPROCESSOR_CONFIG_NAME = 'preprocessor_config.json';
-export const PYTORCH_WEIGHTS_NAME = 'pytorch_model.bin';
 /** Tried in this order: safetensors needs no conversion. */
-export const WEIGHTS_NAMES = [SAFETENSORS_NAME, PYTORCH_WEIGHTS_NAME] as const;
+export const WEIGHTS_NAMES = [SAFETENSORS_NAME, PYTORCH_NAME] as const;
 export type WeightsName = (typeof WEIGHTS_NAMES)[number];
 
 const ARCHITECTURE = 'PerceiverForImageClassificationFourier';

@@ -13,6 +13,7 @@ import { checkPerceiverConfig, CONFIG_NAME, findCachedSnapshot, SnapshotFiles } 
 import { checkRevision, DEFAULT_REVISION, isCommitHash, parseModelId } from './model-id';
 import type { ProgressCallback } from './progress';
 import { downloadSnapshot } from './snapshot-download';
+import { convertTorchCheckpoint } from './torch-converter';
 
 export interface ResolveModelOptions {
   /** Branch, tag or commit hash (default DEFAULT_REVISION). */
@@ -22,8 +23,8 @@ export interface ResolveModelOptions {
   cacheDir?: string;
   /** Use only the cache (default: HF_HUB_OFFLINE). */
   offline?: boolean;
-  /** Turns a downloaded pytorch_model.bin into model.safetensors. */
-  convertCheckpoint: CheckpointConverter;
+  /** Turns a downloaded pytorch_model.bin into model.safetensors (default: the restricted torch reader, float32). */
+  convertCheckpoint?: CheckpointConverter;
 }
 
 async function isDirectory(p: string): Promise<boolean> {
@@ -63,7 +64,7 @@ async function fetchOrReuse(settings: HubSettings, cache: RepoCache, revision: s
   }
 }
 
-export async function resolveModel(idOrDir: string, options: ResolveModelOptions): Promise<string> {
+export async function resolveModel(idOrDir: string, options: ResolveModelOptions = {}): Promise<string> {
   if (await isDirectory(idOrDir)) return idOrDir;
   const model = parseModelId(idOrDir);
   const settings = hubSettings({ cacheDir: options.cacheDir, offline: options.offline });
@@ -71,5 +72,5 @@ export async function resolveModel(idOrDir: string, options: ResolveModelOptions
   const revision = checkRevision(options.revision ?? DEFAULT_REVISION);
   const snapshot = await fetchOrReuse(settings, cache, revision, options.onProgress);
   await checkPerceiverConfig(cache.snapshotFile(snapshot.commit, CONFIG_NAME), cache.model.id);
-  return modelDirectory(cache, snapshot, options.convertCheckpoint);
+  return modelDirectory(cache, snapshot, options.convertCheckpoint ?? convertTorchCheckpoint);
 }

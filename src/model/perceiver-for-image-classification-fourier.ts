@@ -8,6 +8,7 @@
 import * as path from 'path';
 import { tf } from '../tf';
 import { initBackend, BackendName } from '../backend';
+import { resolveModel, ResolveModelOptions } from '../hub/resolve-model';
 import { PerceiverConfig, readConfig } from '../config';
 import { AttentionOptions } from '../layers/attention';
 import { ParameterFactory } from '../weights/parameters';
@@ -33,7 +34,8 @@ export interface PerceiverClassifierOutput {
   crossAttentions?: tf.Tensor4D[];
 }
 
-export interface FromPretrainedOptions {
+/** Hub options (revision, onProgress, cacheDir, offline) apply when a model id is given. */
+export interface FromPretrainedOptions extends ResolveModelOptions {
   /** tfjs backend; default: PERCEIVER_BACKEND, else tensorflow > wasm > cpu. */
   backend?: BackendName;
 }
@@ -50,9 +52,10 @@ export class PerceiverForImageClassificationFourier {
     readonly numParameters: number,
   ) {}
 
-  /** Loads `config.json` and the weights of a model directory. */
-  static async fromPretrained(dir: string, options: FromPretrainedOptions = {}): Promise<PerceiverForImageClassificationFourier> {
+  /** Loads `config.json` and the weights of a model directory, or of a Hub model id (fetched once into the Hugging Face cache). */
+  static async fromPretrained(idOrDir: string, options: FromPretrainedOptions = {}): Promise<PerceiverForImageClassificationFourier> {
     await initBackend(options.backend);
+    const dir = await resolveModel(idOrDir, options);
     const config = await readConfig(path.join(dir, 'config.json'));
     const weights = await openWeights(dir);
     return PerceiverForImageClassificationFourier.fromWeights(config, weights);

@@ -24,7 +24,7 @@ afterAll(async () => {
 
 /** Runs resolveModel from the built library in a child process; resolves with its stdout. */
 function resolveInChild(): Promise<string> {
-  const script = `require(${JSON.stringify(DIST_RESOLVE)}).resolveModel(${JSON.stringify(REPO_ID)}, { cacheDir: ${JSON.stringify(cacheDir)}, convertCheckpoint: () => Promise.reject(new Error('unused')) })
+  const script = `require(${JSON.stringify(DIST_RESOLVE)}).resolveModel(${JSON.stringify(REPO_ID)}, { cacheDir: ${JSON.stringify(cacheDir)} })
     .then((dir) => process.stdout.write(dir), (e) => { process.stderr.write(String(e)); process.exitCode = 1; })`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, HF_ENDPOINT: hub.endpoint, HF_HUB_OFFLINE: '' } });
