@@ -1,11 +1,13 @@
-/** `perceiver-io classify`: classify image files with a Perceiver model directory. */
+/** `perceiver-io classify`: classify image files with a Perceiver model directory or Hub model id. */
 import { parseArgs } from 'util';
 import { ClassifyResult, ImageClassifier } from '../src/classifier';
+import { DEFAULT_MODEL_ID, DEFAULT_REVISION } from '../src/hub/model-id';
+import { terminalProgress } from '../src/hub/progress';
 import { stopDecoderWorker } from '../src/image/decoder-worker';
 import { expandImageArgs, IMAGE_EXTENSIONS } from './image-files';
 import { ProgressBar } from './progress-bar';
 
-const HELP = `Usage: perceiver-io classify --model DIR [options] <files or directories...>
+const HELP = `Usage: perceiver-io classify [--model ID|DIR] [options] <files or directories...>
 
 Classifies images with a Perceiver IO model (PerceiverForImageClassificationFourier), preprocessing
 them exactly as Hugging Face's PerceiverImageProcessor does.
@@ -15,8 +17,12 @@ Arguments:
                         directly inside it ending in ${IMAGE_EXTENSIONS.join(' ')} (not recursive).
 
 Options:
-  --model DIR           Model directory: config.json, model.safetensors (or pytorch_model.bin) and
+  --model ID|DIR        Hugging Face model id (default ${DEFAULT_MODEL_ID}), downloaded on first use
+                        into the Hugging Face cache and converted once to safetensors; or a model
+                        directory: config.json, model.safetensors (or pytorch_model.bin) and
                         optionally preprocessor_config.json (Hugging Face's defaults otherwise).
+  --revision REV        Branch, tag or commit hash of a model id (default ${DEFAULT_REVISION}).
+  --quiet               No download progress on stderr.
   --top-k N             Predictions per image, best first (default 5).
   --batch-size N        Images per model call (default 8); bounds memory.
   --json                One JSON object per image on stdout, as each finishes:
@@ -28,7 +34,11 @@ images are still classified. A progress bar is shown on stderr when it is a term
 
 Exit status: 0 all images classified, 1 some image failed, 2 bad usage.
 
+Environment: HF_ENDPOINT, HF_TOKEN, HF_HOME / HF_HUB_CACHE, HF_HUB_OFFLINE=1, HTTPS_PROXY / HTTP_PROXY /
+NO_PROXY, as for Python's huggingface_hub.
+
 Examples:
+  perceiver-io classify cat.jpg
   perceiver-io classify --model ./vision-perceiver-fourier cat.jpg dog.png
   perceiver-io classify --model ./vision-perceiver-fourier --top-k 1 --json photos/ > labels.jsonl
   PERCEIVER_BACKEND=wasm perceiver-io classify --model ./model --batch-size 4 photos/
@@ -36,6 +46,8 @@ Examples:
 
 interface Settings {
   model: string;
+  revision: string;
+  quiet: boolean;
   paths: string[];
   topK: number;
   batchSize: number;
@@ -61,6 +73,8 @@ function parseSettings(args: string[]): Settings | null {
       strict: true,
       options: {
         model: { type: 'string' },
+        revision: { type: 'string' },
+        quiet: { type: 'boolean' },
         'top-k': { type: 'string' },
         'batch-size': { type: 'string' },
         json: { type: 'boolean' },
@@ -72,10 +86,11 @@ function parseSettings(args: string[]): Settings | null {
   }
   const { values, positionals } = parsed;
   if (values.help) return null;
-  if (!values.model) throw new UsageError('--model DIR is required');
   if (positionals.length === 0) throw new UsageError('no image files or directories given');
   return {
-    model: values.model,
+    model: values.model ?? DEFAULT_MODEL_ID,
+    revision: values.revision ?? DEFAULT_REVISION,
+    quiet: values.quiet ?? false,
     paths: positionals,
     topK: positiveInteger(values['top-k'], '--top-k', 5),
     batchSize: positiveInteger(values['batch-size'], '--batch-size', 8),
@@ -116,7 +131,8 @@ export async function main(args: string[]): Promise<number> {
   for (const p of problems) process.stderr.write(errorLine(p.path, p.reason));
   let failures = problems.length;
   if (files.length > 0) {
-    const classifier = await ImageClassifier.fromPretrained(settings.model);
+    const onProgress = !settings.quiet && process.stderr.isTTY ? terminalProgress(process.stderr) : undefined;
+    const classifier = await ImageClassifier.fromPretrained(settings.model, { revision: settings.revision, onProgress });
     const progress = new ProgressBar(files.length, process.stderr, process.stderr.isTTY === true && files.length > 3);
     try {
       for await (const result of classifier.classifyEach(files, { topK: settings.topK, batchSize: settings.batchSize })) {
