@@ -84,16 +84,16 @@ test('a missing file is reported with its path; exit 1', async () => {
 test('--help documents the options with examples; bad usage exits 2', async () => {
   const help = await cli('classify', '--help');
   expect(help.code).toBe(0);
-  for (const text of ['--model DIR', '--top-k', '--batch-size', '--json', 'Examples:', 'Exit status']) expect(help.stdout).toContain(text);
+  for (const text of ['--model', '--top-k', '--batch-size', '--json', 'Examples:', 'Exit status']) expect(help.stdout).toContain(text);
   const unknown = await cli('classify', '--model', MODEL, '--frobnicate', 'x.png');
   expect(unknown.code).toBe(2);
   expect(unknown.stderr).toMatch(/Unknown option '--frobnicate'/);
   const badK = await cli('classify', '--model', MODEL, '--top-k', 'five', 'x.png');
   expect(badK.code).toBe(2);
   expect(badK.stderr).toContain("--top-k must be a positive integer, got 'five'");
-  const noModel = await cli('classify', 'x.png');
-  expect(noModel.code).toBe(2);
-  expect(noModel.stderr).toContain('--model DIR is required');
+  const noFiles = await cli('classify', '--model', MODEL);
+  expect(noFiles.code).toBe(2);
+  expect(noFiles.stderr).toContain('no image files or directories given');
   const top = await cli('--help');
   expect(top.stdout).toMatch(/classify\s+Classify image files/);
 });
