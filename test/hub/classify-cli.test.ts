@@ -1,10 +1,10 @@
 /** `perceiver-io classify --model <Hub id>` end to end: the built CLI, HF_ENDPOINT at the fake hub. */
-import { spawn } from 'child_process';
 import * as path from 'path';
 import { fixturePath } from '../fixtures';
 import { CLI_PATH } from '../global-setup';
 import { makeTempDir, removeDir } from '../tmp-dir';
 import { FakeHub } from './fake-hub';
+import { NodeRun, runNode } from './run-node';
 import { REPO_ID, tinySafetensorsRepo } from './tiny-repo';
 
 let hub: FakeHub;
@@ -21,19 +21,8 @@ afterAll(async () => {
   removeDir(cacheDir);
 });
 
-function classify(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, 'classify', '--json', '--top-k', '3', ...args, IMAGE], {
-      env: { ...process.env, HF_HUB_CACHE: cacheDir, HF_HUB_OFFLINE: '', HF_TOKEN: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function classify(env: Record<string, string>, ...args: string[]): Promise<NodeRun> {
+  return runNode([CLI_PATH, 'classify', '--json', '--top-k', '3', ...args, IMAGE], { HF_HUB_CACHE: cacheDir, HF_HUB_OFFLINE: '', HF_TOKEN: '', ...env });
 }
 
 test('a model id is downloaded, then reused offline, with the same labels as the local directory', async () => {

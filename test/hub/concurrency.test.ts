@@ -1,11 +1,11 @@
 /** Two processes downloading into one cache, and locks left by killed processes. */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { withFileLock } from '../../src/hub/file-lock';
 import { makeTempDir, removeDir } from '../tmp-dir';
 import { FakeHub, sha256 } from './fake-hub';
+import { runNode } from './run-node';
 import { COMMIT, listFiles, REPO_ID, repoDir, tinyFiles, tinySafetensorsRepo } from './tiny-repo';
 
 const DIST_RESOLVE = path.join(__dirname, '..', '..', 'dist', 'src', 'hub', 'resolve-model.js');
@@ -26,15 +26,9 @@ afterAll(async () => {
 function resolveInChild(): Promise<string> {
   const script = `require(${JSON.stringify(DIST_RESOLVE)}).resolveModel(${JSON.stringify(REPO_ID)}, { cacheDir: ${JSON.stringify(cacheDir)} })
     .then((dir) => process.stdout.write(dir), (e) => { process.stderr.write(String(e)); process.exitCode = 1; })`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, HF_ENDPOINT: hub.endpoint, HF_HUB_OFFLINE: '' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${err}`))));
-  });
+  return runNode(['-e', script], { HF_ENDPOINT: hub.endpoint, HF_HUB_OFFLINE: '' }).then((run) =>
+    run.code === 0 ? run.stdout : Promise.reject(new Error(`child exited ${run.code}: ${run.stderr}`)),
+  );
 }
 
 test('two processes downloading at once leave one valid cache', async () => {

@@ -11,7 +11,7 @@
  */
 import * as crypto from 'crypto';
 import * as http from 'http';
-import type { AddressInfo } from 'net';
+import { LocalServer } from './local-server';
 
 export interface FakeRepo {
   commit: string;
@@ -50,33 +50,22 @@ export class FakeHub {
   readonly requests: LoggedRequest[] = [];
   readonly faults: Faults = { status: new Map(), dropAfter: new Map(), corrupt: new Set() };
   readonly renamed = new Map<string, string>();
-  private readonly sockets = new Set<import('net').Socket>();
+  private local!: LocalServer;
 
-  private constructor(
-    private readonly server: http.Server,
-    readonly repos: Map<string, FakeRepo>,
-  ) {
-    server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
-    });
-  }
+  private constructor(readonly repos: Map<string, FakeRepo>) {}
 
   static async start(repos: Record<string, FakeRepo>): Promise<FakeHub> {
-    let hub: FakeHub | undefined;
-    const server = http.createServer((req, res) => hub!.handle(req, res));
-    hub = new FakeHub(server, new Map(Object.entries(repos)));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const hub = new FakeHub(new Map(Object.entries(repos)));
+    hub.local = await LocalServer.listen(http.createServer((req, res) => hub.handle(req, res)));
     return hub;
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.local.url;
   }
 
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.local.close();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -1,35 +1,27 @@
 /** A forwarding HTTP proxy on 127.0.0.1: absolute-form requests and CONNECT tunnels, logged. */
 import * as http from 'http';
 import * as net from 'net';
-import type { AddressInfo } from 'net';
+import { LocalServer } from './local-server';
 
 export class FakeProxy {
   /** `GET http://...` or `CONNECT host:port`, plus the Proxy-Authorization seen. */
   readonly log: { line: string; auth?: string }[] = [];
-  private readonly sockets = new Set<net.Socket>();
-
-  private constructor(private readonly server: http.Server) {
-    server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
-    });
-    server.on('request', (req, res) => this.forward(req, res));
-    server.on('connect', (req: http.IncomingMessage, client: net.Socket) => this.tunnel(req, client));
-  }
+  private local!: LocalServer;
 
   static async start(): Promise<FakeProxy> {
-    const proxy = new FakeProxy(http.createServer());
-    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    const proxy = new FakeProxy();
+    const server = http.createServer((req, res) => proxy.forward(req, res));
+    server.on('connect', (req: http.IncomingMessage, client: net.Socket) => proxy.tunnel(req, client));
+    proxy.local = await LocalServer.listen(server);
     return proxy;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.local.url;
   }
 
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.local.close();
   }
 
   private forward(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -53,8 +45,7 @@ export class FakeProxy {
       upstream.pipe(client);
       client.pipe(upstream);
     });
-    this.sockets.add(upstream);
-    upstream.once('close', () => this.sockets.delete(upstream));
+    this.local.track(upstream);
     upstream.once('error', () => client.destroy());
     client.once('error', () => upstream.destroy());
   }

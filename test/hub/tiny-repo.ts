@@ -6,7 +6,6 @@ import { FakeRepo } from './fake-hub';
 
 export const REPO_ID = 'deepmind/tiny-perceiver';
 export const COMMIT = 'c0ffee0000000000000000000000000000000001';
-export const NEXT_COMMIT = 'c0ffee0000000000000000000000000000000002';
 
 /** What PerceiverImageProcessor.save_pretrained writes for the Hub model (legacy feature-extractor form). */
 export const PREPROCESSOR_CONFIG = Buffer.from(
@@ -31,31 +30,25 @@ export function tinyFiles(): { config: Buffer; weights: Buffer } {
   return { config: fs.readFileSync(fixturePath('tiny', 'config.json')), weights: fs.readFileSync(fixturePath('tiny', 'model.safetensors')) };
 }
 
-/** model.safetensors as an LFS file, like a repository converted to safetensors. */
-export function tinySafetensorsRepo(overrides: Partial<FakeRepo> = {}): FakeRepo {
+function tinyRepo(weightsName: string, overrides: Partial<FakeRepo>): FakeRepo {
   const { config, weights } = tinyFiles();
   return {
     commit: COMMIT,
     branches: { main: COMMIT },
-    files: { 'config.json': config, 'preprocessor_config.json': PREPROCESSOR_CONFIG, 'model.safetensors': weights },
-    lfs: ['model.safetensors'],
+    files: { 'config.json': config, 'preprocessor_config.json': PREPROCESSOR_CONFIG, [weightsName]: weights },
+    lfs: [weightsName],
     ...overrides,
   };
 }
+
+/** model.safetensors as an LFS file, like a repository converted to safetensors. */
+export const tinySafetensorsRepo = (overrides: Partial<FakeRepo> = {}): FakeRepo => tinyRepo('model.safetensors', overrides);
 
 /**
  * Like the Hub's deepmind/vision-perceiver-fourier: only pytorch_model.bin. Its bytes are the tiny
  * safetensors file, so tests can convert it with a plain copy.
  */
-export function tinyPytorchRepo(): FakeRepo {
-  const { config, weights } = tinyFiles();
-  return {
-    commit: COMMIT,
-    branches: { main: COMMIT },
-    files: { 'config.json': config, 'preprocessor_config.json': PREPROCESSOR_CONFIG, 'pytorch_model.bin': weights },
-    lfs: ['pytorch_model.bin'],
-  };
-}
+export const tinyPytorchRepo = (): FakeRepo => tinyRepo('pytorch_model.bin', {});
 
 export const copyConverter = async (checkpoint: string, _config: string, out: string): Promise<void> => fs.promises.copyFile(checkpoint, out);
 
