@@ -77,7 +77,7 @@ export function floatToBf16(x: number): number {
 export function toFloat32(bytes: Uint8Array, dtype: FloatDtype): Float32Array {
   if (dtype === 'F32') {
     if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-    return new Float32Array(bytes.slice().buffer);
+    return new Float32Array(new Uint8Array(bytes).buffer); // a copy (Buffer#slice would be a view)
   }
   const n = bytes.byteLength / 2;
   const out = new Float32Array(n);
