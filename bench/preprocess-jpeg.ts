@@ -10,9 +10,10 @@ import { PerceiverImageProcessor } from '../src/image/image-processor';
 import { stopDecoderWorker } from '../src/image/decoder-worker';
 import { resizeBicubic } from '../src/image/pillow-bicubic';
 import { loadRgb } from '../src/image/image-input';
+import { FIXTURES_DIR } from '../test/fixtures';
 
 const RUNS = 15;
-const FIXTURE = path.join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'preprocess', 'chelsea.png');
+const FIXTURE = path.join(FIXTURES_DIR, 'preprocess', 'chelsea.png');
 
 // Real Node (not jest): a dynamic import that tsc leaves alone loads the ESM-only encoder.
 const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{
@@ -30,23 +31,30 @@ async function makeJpeg(): Promise<Uint8Array> {
   return new Uint8Array(jpeg);
 }
 
-async function main(): Promise<void> {
+/** Decode + crop + resize + normalise times (ms) of a 1024x768 JPEG, after two warm-up runs. */
+export async function measurePreprocessing(runs = RUNS): Promise<{ bytes: number; median: number; min: number; max: number }> {
   const jpeg = await makeJpeg();
   const processor = new PerceiverImageProcessor();
   const out = new Float32Array(processor.valuesPerImage);
   const times: number[] = [];
-  for (let i = 0; i < RUNS + 2; i++) {
+  for (let i = 0; i < runs + 2; i++) {
     const start = process.hrtime.bigint();
     processor.writePixelValues(await processor.resized(jpeg), out, 0);
     if (i >= 2) times.push(Number(process.hrtime.bigint() - start) / 1e6); // first two runs warm up the worker and JIT
   }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)];
-  console.log(`1024x768 JPEG (${jpeg.length} bytes): decode+crop+resize+normalize median ${median.toFixed(1)} ms over ${RUNS} runs (min ${times[0].toFixed(1)}, max ${times[times.length - 1].toFixed(1)})`);
   await stopDecoderWorker();
+  times.sort((a, b) => a - b);
+  return { bytes: jpeg.length, median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] };
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+async function main(): Promise<void> {
+  const t = await measurePreprocessing();
+  console.log(`1024x768 JPEG (${t.bytes} bytes): decode+crop+resize+normalize median ${t.median.toFixed(1)} ms over ${RUNS} runs (min ${t.min.toFixed(1)}, max ${t.max.toFixed(1)})`);
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

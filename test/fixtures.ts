@@ -7,7 +7,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SafetensorsFile } from '../src/weights/safetensors';
 
-export const FIXTURES_DIR = path.resolve(process.env.PERCEIVER_FIXTURES ?? path.join(__dirname, '..', '..', 'shared', 'fixtures'));
+/** The checkout's root: the nearest folder above this file with a package.json (works from test/ and dist/test/). */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+export const FIXTURES_DIR = path.resolve(process.env.PERCEIVER_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures'));
 
 /** Absolute path of a fixture file or folder; throws with a clear message if it is missing. */
 export function fixturePath(...parts: string[]): string {

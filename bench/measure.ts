@@ -1,0 +1,83 @@
+/**
+ * One benchmark configuration (backend x batch size) in its own process, so that peak RSS belongs
+ * to it alone (the wasm heap never shrinks). Prints one JSON line with the measurements.
+ *   node dist/bench/measure.js --dir MODEL_DIR --backend wasm --batch 1 --runs 5 [--rss-calls 20]
+ */
+import { parseArgs } from 'util';
+import { tf } from '../src/tf';
+import { BackendName, initBackend } from '../src/backend';
+import { PerceiverForImageClassificationFourier } from '../src/model/perceiver-for-image-classification-fourier';
+import { matmulRates } from './matmul-rate';
+import { stageTimes } from './stages';
+
+export interface Measurement {
+  backend: string;
+  threads: number;
+  batch: number;
+  loadSeconds: number;
+  /** Seconds per forward pass of the whole batch. */
+  runs: number[];
+  stages: Record<string, number>;
+  matmulGflops: Record<string, number>;
+  peakRssMiB: number;
+  /** RSS after each of --rss-calls extra forward passes (MiB). */
+  rssAfterCalls: number[];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export { median };
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      dir: { type: 'string' },
+      backend: { type: 'string', default: 'wasm' },
+      batch: { type: 'string', default: '1' },
+      runs: { type: 'string', default: '5' },
+      'rss-calls': { type: 'string', default: '0' },
+    },
+  });
+  const backend = await initBackend(values.backend as BackendName);
+  const batch = Number(values.batch);
+  const t0 = performance.now();
+  const model = await PerceiverForImageClassificationFourier.fromPretrained(values.dir!);
+  const loadSeconds = (performance.now() - t0) / 1000;
+  // Natural-image statistics do not matter for speed: normalised noise of the right shape.
+  const x = tf.randomNormal([batch, 3, 224, 224], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const forward = () => {
+    const t = performance.now();
+    const { logits } = model.forward(x);
+    logits.dataSync();
+    logits.dispose();
+    return (performance.now() - t) / 1000;
+  };
+  forward(); // warm-up: XNNPACK packs the weights, position features are cached
+  const runs = Array.from({ length: Number(values.runs) }, forward);
+  const stages = stageTimes(model, x);
+  const rssAfterCalls: number[] = [];
+  for (let i = 0; i < Number(values['rss-calls']); i++) {
+    forward();
+    rssAfterCalls.push(process.memoryUsage().rss / 2 ** 20);
+  }
+  const result: Measurement = {
+    backend: backend.name,
+    threads: backend.threads,
+    batch,
+    loadSeconds,
+    runs,
+    stages,
+    matmulGflops: matmulRates(),
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    rssAfterCalls,
+  };
+  x.dispose();
+  model.dispose();
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = 1;
+  });
+}

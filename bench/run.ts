@@ -1,0 +1,103 @@
+/**
+ * `npm run bench`: the full-size model (PRNG weights from ../shared/fixtures/full) at batch 1, 2
+ * and 4 on every available backend, each configuration in its own process; per-image latency,
+ * throughput, achieved GFLOP/s against the machine's peak and the backend's own MatMul rate, peak
+ * RSS, weight load time, a per-stage breakdown, and the preprocessing time of a 1024x768 JPEG.
+ * Appends its rows to BENCHMARKS.md (earlier rows are kept) and rewrites the "latest run" details.
+ *
+ *   npm run bench -- [--backends wasm,cpu] [--batches 1,2,4] [--runs 5] [--rss-calls 20]
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { readConfig } from '../src/config';
+import { buildFullModelDir, readRecipe } from '../test/full-model';
+import { imageFlops } from './flops';
+import { machineInfo, peakGflops } from './machine';
+import type { Measurement } from './measure';
+import { median } from './measure';
+import { measurePreprocessing } from './preprocess-jpeg';
+import { availableBackends } from './backends';
+import { appendRows, replaceSection } from './report';
+
+const REPORT = path.join(__dirname, '..', '..', 'BENCHMARKS.md');
+
+/** The rebuilt full model, kept in the temp dir between runs (its config is checked by the loader). */
+async function fullModelDir(): Promise<string> {
+  const dir = path.join(os.tmpdir(), 'perceiver-io-bench-full');
+  const marker = path.join(dir, '.sha256');
+  if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf-8') === readRecipe().safetensors_sha256) return dir;
+  process.stderr.write(`building the full-size model in ${dir} ...\n`);
+  await buildFullModelDir(dir);
+  fs.writeFileSync(marker, readRecipe().safetensors_sha256);
+  return dir;
+}
+
+function measure(dir: string, backend: string, batch: number, runs: number, rssCalls: number): Measurement {
+  process.stderr.write(`measuring ${backend} batch ${batch} (${runs} runs${rssCalls ? `, RSS over ${rssCalls} calls` : ''}) ...\n`);
+  const out = execFileSync(
+    process.execPath,
+    [path.join(__dirname, 'measure.js'), '--dir', dir, '--backend', backend, '--batch', String(batch), '--runs', String(runs), '--rss-calls', String(rssCalls)],
+    { encoding: 'utf-8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
+  );
+  return JSON.parse(out.trim().split('\n').pop()!) as Measurement;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      backends: { type: 'string' },
+      batches: { type: 'string', default: '1,2,4' },
+      runs: { type: 'string', default: '5' },
+      'rss-calls': { type: 'string', default: '20' },
+    },
+  });
+  const dir = await fullModelDir();
+  const config = await readConfig(path.join(dir, 'config.json'));
+  const flops = imageFlops(config, 224, 224);
+  const machine = machineInfo();
+  const peak = peakGflops(machine);
+  const backends = values.backends ? values.backends.split(',') : await availableBackends();
+  const date = new Date().toISOString().slice(0, 10);
+  const rows: string[] = [];
+  const details: string[] = [];
+  for (const backend of backends) {
+    for (const batch of values.batches!.split(',').map(Number)) {
+      const m = measure(dir, backend, batch, Number(values.runs), batch === 1 ? Number(values['rss-calls']) : 0);
+      const perImage = median(m.runs) / batch;
+      const best = Math.min(...m.runs) / batch;
+      const gflops = flops.total / perImage / 1e9;
+      const matmul = m.matmulGflops['self-attention linear 512x1024x1024'];
+      rows.push(
+        `| ${date} | ${machine.cpu}, ${machine.cores} cores | ${m.backend} (${m.threads} thread${m.threads > 1 ? 's' : ''}) | ${batch} | ` +
+          `${perImage.toFixed(2)} | ${best.toFixed(2)} | ${(1 / perImage).toFixed(3)} | ${gflops.toFixed(1)} | ` +
+          `${((100 * gflops) / peak).toFixed(0)}% | ${((100 * gflops) / matmul).toFixed(0)}% | ${m.peakRssMiB.toFixed(0)} | ${m.loadSeconds.toFixed(2)} |`,
+      );
+      details.push(`#### ${m.backend}, batch ${batch}`, '', '| stage | seconds (whole batch) | GFLOP/s |', '|---|---|---|');
+      for (const [stage, seconds] of Object.entries(m.stages)) {
+        const stageFlops = stage.startsWith('latent block')
+          ? flops.selfAttentionLayer * config.numSelfAttendsPerBlock
+          : stage === 'encoder cross-attention' ? flops.crossAttention : stage === 'decoder' ? flops.decoder : 0;
+        details.push(`| ${stage} | ${seconds.toFixed(3)} | ${stageFlops ? ((stageFlops * batch) / seconds / 1e9).toFixed(1) : '-'} |`);
+      }
+      details.push('', `2-D MatMul rate of this backend on the model's shapes (GFLOP/s): ${Object.entries(m.matmulGflops).map(([k, v]) => `${k}: ${v.toFixed(1)}`).join('; ')}.`, '');
+      if (m.rssAfterCalls.length) {
+        details.push(`RSS after each of ${m.rssAfterCalls.length} further calls (MiB): ${m.rssAfterCalls.map((r) => r.toFixed(0)).join(', ')}.`, '');
+      }
+    }
+  }
+  const pre = await measurePreprocessing();
+  details.push(`Preprocessing a 1024x768 JPEG (decode, crop, Pillow bicubic, normalise): median ${pre.median.toFixed(1)} ms, min ${pre.min.toFixed(1)} ms.`, '');
+  const header = `Run of ${date} on ${machine.cpu} (${machine.cores} cores, ${machine.memoryGiB} GiB), Node ${machine.node}, tfjs ${machine.tfjs}; ` +
+    `reference FLOPs per image ${(flops.total / 1e9).toFixed(1)} G; machine fp32 peak ${peak.toFixed(0)} GFLOP/s.`;
+  appendRows(REPORT, rows);
+  replaceSection(REPORT, [header, '', ...details].join('\n'));
+  process.stdout.write(`${rows.join('\n')}\n\n${header}\nwritten to ${REPORT}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(1);
+});
