@@ -7,6 +7,8 @@ export type { PerceiverConfig } from './config';
 export { PerceiverError, ConfigError, WeightsError, InputError, BackendError, ImageError } from './errors';
 export { PerceiverForImageClassificationFourier } from './model/perceiver-for-image-classification-fourier';
 export type { ForwardOptions, PerceiverClassifierOutput, FromPretrainedOptions } from './model/perceiver-for-image-classification-fourier';
+export { PerceiverWorkerPool } from './parallel/worker-pool';
+export type { WorkerPoolOptions } from './parallel/worker-pool';
 export { SafetensorsFile } from './weights/safetensors';
 export { writeSafetensors } from './weights/safetensors-writer';
 export type { WeightSource } from './weights/weight-source';
