@@ -1,12 +1,12 @@
 /** `perceiver-io convert`: a Hub checkpoint (pytorch_model.bin) or safetensors file -> model.safetensors. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { readConfig } from '../src/config';
-import { OutputError, PerceiverError, WeightsError } from '../src/errors';
+import { OutputError, WeightsError } from '../src/errors';
 import { FloatDtype } from '../src/weights/dtypes';
 import { convertCheckpoint } from '../src/weights/convert-checkpoint';
 import { openWeightFile, PYTORCH_NAME, SAFETENSORS_NAME } from '../src/weights/open-weights';
+import { parseCommandArgs, runCommand, UsageError } from './command';
 import { ProgressBar } from './progress-bar';
 
 const HELP = `Usage: perceiver-io convert <src> <out-dir> [--dtype float32|float16|bfloat16] [--config FILE] [--force]
@@ -49,8 +49,6 @@ const DTYPES: Record<string, FloatDtype> = { float32: 'F32', float16: 'F16', bfl
 const CONFIG_NAME = 'config.json';
 const PREPROCESSOR_NAME = 'preprocessor_config.json';
 
-class UsageError extends Error {}
-
 interface Settings {
   weightsFile: string;
   configFile: string;
@@ -62,22 +60,12 @@ interface Settings {
 }
 
 function parseSettings(args: string[]): Settings | null {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        dtype: { type: 'string', default: 'float32' },
-        config: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandArgs(args, {
+    dtype: { type: 'string', default: 'float32' },
+    config: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  });
   const { values, positionals } = parsed;
   if (values.help) return null;
   if (positionals.length !== 2) throw new UsageError(`expected <src> <out-dir>, got ${positionals.length} arguments`);
@@ -157,23 +145,10 @@ async function convert(s: Settings): Promise<void> {
 }
 
 export async function main(args: string[]): Promise<number> {
-  try {
+  return runCommand('convert', HELP, async () => {
     const settings = parseSettings(args);
-    if (!settings) {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    await convert(settings);
+    if (settings) await convert(settings);
+    else process.stdout.write(HELP);
     return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`perceiver-io convert: ${e.message}\n\n${HELP}`);
-      return 2;
-    }
-    if (e instanceof PerceiverError) {
-      process.stderr.write(`perceiver-io convert: ${e.name}: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  });
 }

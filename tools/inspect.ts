@@ -1,9 +1,8 @@
 /** `perceiver-io inspect`: what a weights file holds (tensors, dtypes, shapes, parameters, metadata). */
-import { parseArgs } from 'util';
-import { PerceiverError } from '../src/errors';
 import { numElements } from '../src/weights/dtypes';
 import { openWeightFile } from '../src/weights/open-weights';
 import type { TensorSource } from '../src/weights/tensor-source';
+import { parseCommandArgs, runCommand, UsageError } from './command';
 
 const HELP = `Usage: perceiver-io inspect <file> [--json]
 
@@ -23,8 +22,6 @@ Examples:
   perceiver-io inspect ./vision-perceiver-fourier/pytorch_model.bin
   perceiver-io inspect ./vision-perceiver-fourier/model.safetensors --json
 `;
-
-class UsageError extends Error {}
 
 interface TensorRow {
   name: string;
@@ -57,36 +54,21 @@ function table(source: TensorSource, tensors: TensorRow[], total: number): strin
 }
 
 export async function main(args: string[]): Promise<number> {
-  try {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    if (parsed.values.help) {
+  return runCommand('inspect', HELP, async () => {
+    const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+    if (values.help) {
       process.stdout.write(HELP);
       return 0;
     }
-    if (parsed.positionals.length !== 1) throw new UsageError(`expected one file, got ${parsed.positionals.length} arguments`);
-    const source = await openWeightFile(parsed.positionals[0]);
+    if (positionals.length !== 1) throw new UsageError(`expected one file, got ${positionals.length} arguments`);
+    const source = await openWeightFile(positionals[0]);
     const tensors = rows(source);
     const total = tensors.reduce((n, t) => n + t.parameters, 0);
     process.stdout.write(
-      parsed.values.json
+      values.json
         ? JSON.stringify({ file: source.source, format: source.format, metadata: source.metadata, tensors, tensorCount: tensors.length, parameters: total }) + '\n'
         : table(source, tensors, total),
     );
     return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`perceiver-io inspect: ${e.message}\n\n${HELP}`);
-      return 2;
-    }
-    if (e instanceof PerceiverError) {
-      process.stderr.write(`perceiver-io inspect: ${e.name}: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  });
 }

@@ -8,8 +8,8 @@ import { promises as fsp } from 'fs';
 import * as os from 'os';
 import { WeightsError } from '../errors';
 import { readFileRange } from './file-range';
-import type { TensorSource } from './tensor-source';
-import { DTYPE_BYTES, Dtype, FloatDtype, FLOAT_DTYPES, isDtype, numElements, toFloat32 } from './dtypes';
+import { float32Of, TensorSource } from './tensor-source';
+import { DTYPE_BYTES, Dtype, isDtype, numElements } from './dtypes';
 
 /** The format's own limit on the header size (100 MB), which also bounds what a hostile file can make us parse. */
 const MAX_HEADER_BYTES = 100_000_000;
@@ -174,10 +174,7 @@ export class SafetensorsFile implements TensorSource {
 
   /** A float tensor's values as float32 (F32: a view when aligned; F16/BF16: converted). */
   float32(name: string): Float32Array {
-    const t = this.info(name);
-    if (!(FLOAT_DTYPES as readonly string[]).includes(t.dtype)) {
-      throw new WeightsError(`${this.source}: tensor '${name}' has dtype ${t.dtype}; expected one of ${FLOAT_DTYPES.join(', ')}`);
-    }
-    return toFloat32(this.rawBytes(name), t.dtype as FloatDtype);
+    return float32Of(this, name);
   }
+
 }

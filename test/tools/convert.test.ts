@@ -6,7 +6,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../../src/tf';
 import { initBackend } from '../../src/backend';
-import { readConfig } from '../../src/config';
 import { PerceiverForImageClassificationFourier } from '../../src/model/perceiver-for-image-classification-fourier';
 import { floatToHalf, fromFloat32 } from '../../src/weights/dtypes';
 import { SafetensorsFile } from '../../src/weights/safetensors';

@@ -4,9 +4,9 @@
  * bytes are read from its `<archive>/data/<key>` entry only when asked for, one at a time.
  */
 import { CheckpointError, WeightsError } from '../../errors';
-import { DTYPE_BYTES, Dtype, FloatDtype, FLOAT_DTYPES, numElements, toFloat32 } from '../dtypes';
+import { DTYPE_BYTES, Dtype, numElements } from '../dtypes';
 import { readFileRange } from '../file-range';
-import type { TensorSource } from '../tensor-source';
+import { float32Of, TensorSource } from '../tensor-source';
 import { describe, PyDict, PyValue } from './pickle-values';
 import { unpickle } from './pickle-vm';
 import { isTorchTensor, stateDictPolicy, TorchTensor } from './torch-globals';
@@ -91,12 +91,9 @@ export class TorchCheckpoint implements TensorSource {
   }
 
   float32(name: string): Float32Array {
-    const dtype = this.dtypeOf(name);
-    if (!(FLOAT_DTYPES as readonly string[]).includes(dtype)) {
-      throw new WeightsError(`${this.source}: tensor '${name}' has dtype ${dtype}; expected one of ${FLOAT_DTYPES.join(', ')}`);
-    }
-    return toFloat32(this.rawBytes(name), dtype as FloatDtype);
+    return float32Of(this, name);
   }
+
 
   /** Every storage entry exists with the declared size, and every view lies inside its storage. */
   private checkStorages(): void {
