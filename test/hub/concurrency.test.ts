@@ -64,12 +64,15 @@ describe('file locks', () => {
   test('a live lock makes the second taker wait for the first', async () => {
     const lock = path.join(lockDir, 'z.lock');
     const order: string[] = [];
+    let firstHolds!: () => void;
+    const holding = new Promise<void>((resolve) => (firstHolds = resolve));
     const first = withFileLock(lock, async () => {
       order.push('first start');
+      firstHolds();
       await new Promise((r) => setTimeout(r, 150));
       order.push('first end');
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await holding;
     await withFileLock(lock, async () => void order.push('second'), { pollMs: 20 });
     await first;
     expect(order).toEqual(['first start', 'first end', 'second']);
