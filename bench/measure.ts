@@ -9,10 +9,13 @@ import { BackendName, initBackend } from '../src/backend';
 import { PerceiverForImageClassificationFourier } from '../src/model/perceiver-for-image-classification-fourier';
 import { matmulRates } from './matmul-rate';
 import { stageTimes } from './stages';
+import { PerceiverWorkerPool } from '../src/parallel/worker-pool';
 
 export interface Measurement {
   backend: string;
   threads: number;
+  /** Worker threads of a PerceiverWorkerPool, each with a model; 0 = the model on the main thread. */
+  workers: number;
   batch: number;
   loadSeconds: number;
   /** Seconds per forward pass of the whole batch. */
@@ -35,8 +38,10 @@ async function main(): Promise<void> {
       batch: { type: 'string', default: '1' },
       runs: { type: 'string', default: '5' },
       'rss-calls': { type: 'string', default: '0' },
+      workers: { type: 'string', default: '0' },
     },
   });
+  if (Number(values.workers) > 0) return measurePool(values.dir!, values.backend as BackendName, Number(values.batch), Number(values.runs), Number(values.workers));
   const backend = await initBackend(values.backend as BackendName);
   const batch = Number(values.batch);
   const t0 = performance.now();
@@ -62,6 +67,7 @@ async function main(): Promise<void> {
   const result: Measurement = {
     backend: backend.name,
     threads: backend.threads,
+    workers: 0,
     batch,
     loadSeconds,
     runs,
@@ -72,6 +78,37 @@ async function main(): Promise<void> {
   };
   x.dispose();
   model.dispose();
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+/** Throughput of a worker pool: the batch split across `workers` models on as many threads. */
+async function measurePool(dir: string, backend: BackendName, batch: number, runs: number, workers: number): Promise<void> {
+  const t0 = performance.now();
+  const pool = await PerceiverWorkerPool.fromPretrained(dir, { workers, backend });
+  const loadSeconds = (performance.now() - t0) / 1000;
+  const x = tf.randomNormal([batch, 3, 224, 224], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const forward = async () => {
+    const t = performance.now();
+    (await pool.forward(x)).dispose();
+    return (performance.now() - t) / 1000;
+  };
+  await forward();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await forward());
+  await pool.dispose();
+  x.dispose();
+  const result: Measurement = {
+    backend: pool.backend,
+    threads: 1,
+    workers,
+    batch,
+    loadSeconds,
+    runs: times,
+    stages: {},
+    matmulGflops: matmulRates(),
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    rssAfterCalls: [],
+  };
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 

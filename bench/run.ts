@@ -35,11 +35,11 @@ async function fullModelDir(): Promise<string> {
   return dir;
 }
 
-function measure(dir: string, backend: string, batch: number, runs: number, rssCalls: number): Measurement {
-  process.stderr.write(`measuring ${backend} batch ${batch} (${runs} runs${rssCalls ? `, RSS over ${rssCalls} calls` : ''}) ...\n`);
+function measure(dir: string, backend: string, batch: number, runs: number, rssCalls: number, workers: number): Measurement {
+  process.stderr.write(`measuring ${backend} batch ${batch}${workers ? ` on ${workers} workers` : ''} (${runs} runs${rssCalls ? `, RSS over ${rssCalls} calls` : ''}) ...\n`);
   const out = execFileSync(
     process.execPath,
-    [path.join(__dirname, 'measure.js'), '--dir', dir, '--backend', backend, '--batch', String(batch), '--runs', String(runs), '--rss-calls', String(rssCalls)],
+    [path.join(__dirname, 'measure.js'), '--dir', dir, '--backend', backend, '--batch', String(batch), '--runs', String(runs), '--rss-calls', String(rssCalls), '--workers', String(workers)],
     { encoding: 'utf-8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
   );
   return JSON.parse(out.trim().split('\n').pop()!) as Measurement;
@@ -63,29 +63,36 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const rows: string[] = [];
   const details: string[] = [];
-  for (const backend of backends) {
-    for (const batch of values.batches!.split(',').map(Number)) {
-      const m = measure(dir, backend, batch, Number(values.runs), batch === 1 ? Number(values['rss-calls']) : 0);
-      const perImage = median(m.runs) / batch;
-      const best = Math.min(...m.runs) / batch;
-      const gflops = flops.total / perImage / 1e9;
-      const matmul = m.matmulGflops['self-attention linear 512x1024x1024'];
-      rows.push(
-        `| ${date} | ${machine.cpu}, ${machine.cores} cores | ${m.backend} (${m.threads} thread${m.threads > 1 ? 's' : ''}) | ${batch} | ` +
-          `${perImage.toFixed(2)} | ${best.toFixed(2)} | ${(1 / perImage).toFixed(3)} | ${gflops.toFixed(1)} | ` +
-          `${((100 * gflops) / peak).toFixed(0)}% | ${((100 * gflops) / matmul).toFixed(0)}% | ${m.peakRssMiB.toFixed(0)} | ${m.loadSeconds.toFixed(2)} |`,
-      );
-      details.push(`#### ${m.backend}, batch ${batch}`, '', '| stage | seconds (whole batch) | GFLOP/s |', '|---|---|---|');
-      for (const [stage, seconds] of Object.entries(m.stages)) {
-        const stageFlops = stage.startsWith('latent block')
-          ? flops.selfAttentionLayer * config.numSelfAttendsPerBlock
-          : stage === 'encoder cross-attention' ? flops.crossAttention : stage === 'decoder' ? flops.decoder : 0;
-        details.push(`| ${stage} | ${seconds.toFixed(3)} | ${stageFlops ? ((stageFlops * batch) / seconds / 1e9).toFixed(1) : '-'} |`);
-      }
-      details.push('', `2-D MatMul rate of this backend on the model's shapes (GFLOP/s): ${Object.entries(m.matmulGflops).map(([k, v]) => `${k}: ${v.toFixed(1)}`).join('; ')}.`, '');
-      if (m.rssAfterCalls.length) {
-        details.push(`RSS after each of ${m.rssAfterCalls.length} further calls (MiB): ${m.rssAfterCalls.map((r) => r.toFixed(0)).join(', ')}.`, '');
-      }
+  const cores = os.cpus().length;
+  const configs = backends.flatMap((backend) =>
+    values.batches!.split(',').map(Number).flatMap((batch) => [
+      { backend, batch, workers: 0 },
+      // Both cores: one model per worker thread, the batch split between them.
+      ...(batch >= cores && cores > 1 ? [{ backend, batch, workers: cores }] : []),
+    ]),
+  );
+  for (const { backend, batch, workers } of configs) {
+    const m = measure(dir, backend, batch, Number(values.runs), batch === 1 && !workers ? Number(values['rss-calls']) : 0, workers);
+    const perImage = median(m.runs) / batch;
+    const best = Math.min(...m.runs) / batch;
+    const gflops = flops.total / perImage / 1e9;
+    const matmul = m.matmulGflops['self-attention linear 512x1024x1024'];
+    rows.push(
+      `| ${date} | ${machine.cpu}, ${machine.cores} cores | ${m.backend} (${m.workers ? `${m.workers} worker threads` : `${m.threads} thread${m.threads > 1 ? 's' : ''}`}) | ${batch} | ` +
+        `${perImage.toFixed(2)} | ${best.toFixed(2)} | ${(1 / perImage).toFixed(3)} | ${gflops.toFixed(1)} | ` +
+        `${((100 * gflops) / peak).toFixed(0)}% | ${((100 * gflops) / matmul).toFixed(0)}% | ${m.peakRssMiB.toFixed(0)} | ${m.loadSeconds.toFixed(2)} |`,
+    );
+    if (workers) continue; // a pool has no per-stage breakdown
+    details.push(`#### ${m.backend}, batch ${batch}`, '', '| stage | seconds (whole batch) | GFLOP/s |', '|---|---|---|');
+    for (const [stage, seconds] of Object.entries(m.stages)) {
+      const stageFlops = stage.startsWith('latent block')
+        ? flops.selfAttentionLayer * config.numSelfAttendsPerBlock
+        : stage === 'encoder cross-attention' ? flops.crossAttention : stage === 'decoder' ? flops.decoder : 0;
+      details.push(`| ${stage} | ${seconds.toFixed(3)} | ${stageFlops ? ((stageFlops * batch) / seconds / 1e9).toFixed(1) : '-'} |`);
+    }
+    details.push('', `2-D MatMul rate of this backend on the model's shapes (GFLOP/s): ${Object.entries(m.matmulGflops).map(([k, v]) => `${k}: ${v.toFixed(1)}`).join('; ')}.`, '');
+    if (m.rssAfterCalls.length) {
+      details.push(`RSS after each of ${m.rssAfterCalls.length} further calls (MiB): ${m.rssAfterCalls.map((r) => r.toFixed(0)).join(', ')}.`, '');
     }
   }
   const pre = await measurePreprocessing();
