@@ -1,9 +1,12 @@
 /** The restricted torch.save reader on the checkpoint fixtures (../shared/fixtures/convert). */
 import * as fs from 'fs';
+import * as path from 'path';
 import { CheckpointError } from '../../src/errors';
 import { TorchCheckpoint } from '../../src/weights/torch/torch-checkpoint';
 import { floatToBf16, floatToHalf, halfToFloat } from '../../src/weights/dtypes';
 import { fixturePath, readFixture } from '../fixtures';
+import { writeTorchCheckpoint } from '../support/torch-zip-writer';
+import { makeTempDir, removeDir } from '../tmp-dir';
 
 const PWNED = ['/tmp/perceiver-io-pwned', '/tmp/perceiver-io-pwned2'];
 const convertFixture = (name: string): string => fixturePath('convert', name);
@@ -67,4 +70,28 @@ test.each([
   await expect(err).rejects.toThrow(CheckpointError);
   await expect(err).rejects.toThrow(new RegExp(`${file.replace('.', '\\.')}.*refused to load the global ${global.replace('.', '\\.')}:`));
   PWNED.forEach((f) => expect(fs.existsSync(f)).toBe(false));
+});
+
+describe('damaged or inconsistent archives', () => {
+  let tmp: string;
+  beforeAll(() => (tmp = makeTempDir('torch-checkpoint')));
+  afterAll(() => removeDir(tmp));
+
+  test('a flipped bit in a storage fails its CRC-32, naming the entry', async () => {
+    const file = path.join(tmp, 'flipped.bin');
+    const bytes = fs.readFileSync(convertFixture('tiny-pytorch_model.bin'));
+    const ckpt = await TorchCheckpoint.open(convertFixture('tiny-pytorch_model.bin'));
+    const name = ckpt.names[0];
+    const data = Buffer.from(ckpt.rawBytes(name));
+    bytes[bytes.indexOf(data) + 1] ^= 0x01;
+    fs.writeFileSync(file, bytes);
+    const damaged = await TorchCheckpoint.open(file);
+    expect(() => damaged.rawBytes(name)).toThrow(/flipped\.bin: zip entry 'tiny-pytorch_model\/data\/\d+' fails its CRC-32 check/);
+  });
+
+  test('a storage smaller than its declared size is refused at open', async () => {
+    const file = path.join(tmp, 'short-storage.bin');
+    writeTorchCheckpoint(file, [{ name: 'w', dtype: 'F32', shape: [2, 3], bytes: () => new Uint8Array(20) }]);
+    await expect(TorchCheckpoint.open(file)).rejects.toThrow(/short-storage\.bin: tensor 'w': storage '0' holds 20 bytes, 6 x F32 needs 24/);
+  });
 });
