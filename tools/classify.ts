@@ -1,11 +1,11 @@
 /** `perceiver-io classify`: classify image files with a Perceiver model directory or Hub model id. */
-import { parseArgs } from 'util';
 import { ClassifyResult, ImageClassifier } from '../src/classifier';
 import { DEFAULT_MODEL_ID, DEFAULT_REVISION } from '../src/hub/model-id';
 import { terminalProgress } from '../src/hub/progress';
 import { stopDecoderWorker } from '../src/image/decoder-worker';
 import { expandImageArgs, IMAGE_EXTENSIONS } from './image-files';
 import { ProgressBar } from './progress-bar';
+import { parseCommandArgs, UsageError } from './command';
 
 const HELP = `Usage: perceiver-io classify [--model ID|DIR] [options] <files or directories...>
 
@@ -54,8 +54,6 @@ interface Settings {
   json: boolean;
 }
 
-class UsageError extends Error {}
-
 function positiveInteger(text: string | undefined, flag: string, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
@@ -65,25 +63,15 @@ function positiveInteger(text: string | undefined, flag: string, fallback: numbe
 
 /** Parsed settings, or null when help was asked for. */
 function parseSettings(args: string[]): Settings | null {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        model: { type: 'string' },
-        revision: { type: 'string' },
-        quiet: { type: 'boolean' },
-        'top-k': { type: 'string' },
-        'batch-size': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandArgs(args, {
+    model: { type: 'string' },
+    revision: { type: 'string' },
+    quiet: { type: 'boolean' },
+    'top-k': { type: 'string' },
+    'batch-size': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const { values, positionals } = parsed;
   if (values.help) return null;
   if (positionals.length === 0) throw new UsageError('no image files or directories given');

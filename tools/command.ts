@@ -1,4 +1,4 @@
-/** What convert and inspect share: argument parsing errors as usage errors, typed errors as exit 1. */
+/** What the commands share: argument parsing errors as usage errors, typed errors as exit 1. */
 import { parseArgs, ParseArgsConfig } from 'util';
 import { PerceiverError } from '../src/errors';
 

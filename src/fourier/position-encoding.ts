@@ -16,32 +16,47 @@ export function frequencyBands(): Float32Array[] {
 }
 
 /**
- * Position features for an H x W input, row-major over tokens (t = row*W + col): [M=H*W, 258] as a
- * flat Float32Array. Feature order per token: [row, col, sin(pi f row) x64, sin(pi f col) x64,
- * cos(pi f row) x64, cos(pi f col) x64], every step rounded to float32 as torch computes it.
+ * sin and cos of pi * f_k * p for each position p of one dimension: [n][64] each. A token's
+ * features only depend on its row and its column, so these tables hold every value once.
  */
-export function fourierPositionFeatures(height: number, width: number): Float32Array {
+function bandTables(positions: Float32Array, bands: Float32Array): { sin: Float32Array; cos: Float32Array } {
   const f = Math.fround;
   const pi = f(Math.PI);
+  const sin = new Float32Array(positions.length * NUM_BANDS);
+  const cos = new Float32Array(positions.length * NUM_BANDS);
+  positions.forEach((p, i) => {
+    for (let k = 0; k < NUM_BANDS; k++) {
+      const arg = f(pi * f(p * bands[k])); // float32 rounding of each step, as torch computes it
+      sin[i * NUM_BANDS + k] = Math.sin(arg);
+      cos[i * NUM_BANDS + k] = Math.cos(arg);
+    }
+  });
+  return { sin, cos };
+}
+
+/**
+ * Position features for an H x W input, row-major over tokens (t = row*W + col): [M=H*W, 258] as a
+ * flat Float32Array. Feature order per token: [row, col, sin(pi f row) x64, sin(pi f col) x64,
+ * cos(pi f row) x64, cos(pi f col) x64].
+ */
+export function fourierPositionFeatures(height: number, width: number): Float32Array {
   const rows = linspaceFloat32(-1, 1, height);
   const cols = linspaceFloat32(-1, 1, width);
-  const bands = frequencyBands();
+  const [rowBands, colBands] = frequencyBands();
+  const r = bandTables(rows, rowBands);
+  const c = bandTables(cols, colBands);
   const C = NUM_POSITION_FEATURES;
+  const B = NUM_BANDS;
   const out = new Float32Array(height * width * C);
-  const args = new Float32Array(2 * NUM_BANDS);
-  for (let r = 0; r < height; r++) {
-    for (let c = 0; c < width; c++) {
-      const base = (r * width + c) * C;
-      const pos = [rows[r], cols[c]];
-      out[base] = pos[0];
-      out[base + 1] = pos[1];
-      for (let d = 0; d < 2; d++) {
-        for (let k = 0; k < NUM_BANDS; k++) args[d * NUM_BANDS + k] = f(pi * f(pos[d] * bands[d][k]));
-      }
-      for (let j = 0; j < 2 * NUM_BANDS; j++) {
-        out[base + 2 + j] = Math.sin(args[j]);
-        out[base + 2 + 2 * NUM_BANDS + j] = Math.cos(args[j]);
-      }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const base = (y * width + x) * C;
+      out[base] = rows[y];
+      out[base + 1] = cols[x];
+      out.set(r.sin.subarray(y * B, (y + 1) * B), base + 2);
+      out.set(c.sin.subarray(x * B, (x + 1) * B), base + 2 + B);
+      out.set(r.cos.subarray(y * B, (y + 1) * B), base + 2 + 2 * B);
+      out.set(c.cos.subarray(x * B, (x + 1) * B), base + 2 + 3 * B);
     }
   }
   return out;
