@@ -72,16 +72,23 @@ async function main(): Promise<void> {
     ]),
   );
   for (const { backend, batch, workers } of configs) {
-    const m = measure(dir, backend, batch, Number(values.runs), batch === 1 && !workers ? Number(values['rss-calls']) : 0, workers);
+    let m: Measurement;
+    try {
+      m = measure(dir, backend, batch, Number(values.runs), batch === 1 && !workers ? Number(values['rss-calls']) : 0, workers);
+    } catch (e) {
+      process.stderr.write(`${backend} batch ${batch}${workers ? ` on ${workers} workers` : ''} failed: ${(e as Error).message}\n`);
+      continue;
+    }
     const perImage = median(m.runs) / batch;
     const best = Math.min(...m.runs) / batch;
     const gflops = flops.total / perImage / 1e9;
     const matmul = m.matmulGflops['self-attention linear 512x1024x1024'];
-    rows.push(
+    const row =
       `| ${date} | ${machine.cpu}, ${machine.cores} cores | ${m.backend} (${m.workers ? `${m.workers} worker threads` : `${m.threads} thread${m.threads > 1 ? 's' : ''}`}) | ${batch} | ` +
         `${perImage.toFixed(2)} | ${best.toFixed(2)} | ${(1 / perImage).toFixed(3)} | ${gflops.toFixed(1)} | ` +
-        `${((100 * gflops) / peak).toFixed(0)}% | ${((100 * gflops) / matmul).toFixed(0)}% | ${m.peakRssMiB.toFixed(0)} | ${m.loadSeconds.toFixed(2)} |`,
-    );
+        `${((100 * gflops) / peak).toFixed(0)}% | ${((100 * gflops) / matmul).toFixed(0)}% | ${m.peakRssMiB.toFixed(0)} | ${m.loadSeconds.toFixed(2)} |`;
+    appendRows(REPORT, [row]); // kept even if a later configuration fails
+    rows.push(row);
     if (workers) continue; // a pool has no per-stage breakdown
     details.push(`#### ${m.backend}, batch ${batch}`, '', '| stage | seconds (whole batch) | GFLOP/s |', '|---|---|---|');
     for (const [stage, seconds] of Object.entries(m.stages)) {
@@ -99,7 +106,6 @@ async function main(): Promise<void> {
   details.push(`Preprocessing a 1024x768 JPEG (decode, crop, Pillow bicubic, normalise): median ${pre.median.toFixed(1)} ms, min ${pre.min.toFixed(1)} ms.`, '');
   const header = `Run of ${date} on ${machine.cpu} (${machine.cores} cores, ${machine.memoryGiB} GiB), Node ${machine.node}, tfjs ${machine.tfjs}; ` +
     `reference FLOPs per image ${(flops.total / 1e9).toFixed(1)} G; machine fp32 peak ${peak.toFixed(0)} GFLOP/s.`;
-  appendRows(REPORT, rows);
   replaceSection(REPORT, [header, '', ...details].join('\n'));
   process.stdout.write(`${rows.join('\n')}\n\n${header}\nwritten to ${REPORT}\n`);
 }

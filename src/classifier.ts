@@ -9,6 +9,7 @@ import { PerceiverImageProcessor } from './image/image-processor';
 import { describeInput, ImageInput } from './image/image-input';
 import { RgbImage } from './image/rgb-image';
 import { FromPretrainedOptions, PerceiverForImageClassificationFourier } from './model/perceiver-for-image-classification-fourier';
+import { PerceiverWorkerPool } from './parallel/worker-pool';
 import { Prediction, topPredictions } from './predictions';
 import { tf } from './tf';
 
@@ -34,17 +35,30 @@ function positiveInteger(value: number, name: string): number {
 /** A chunk's inputs after loading: each resized image, or why it failed. */
 type Prepared = { index: number; input: string } & ({ image: RgbImage; error?: undefined } | { error: Error; image?: undefined });
 
+export interface ClassifierOptions extends FromPretrainedOptions {
+  /**
+   * Models on worker threads (default 1: the model runs on this thread). More workers classify
+   * chunks of >= `workers` images proportionally faster on as many cores; each holds the weights.
+   */
+  workers?: number;
+}
+
 export class ImageClassifier {
   constructor(
-    readonly model: PerceiverForImageClassificationFourier,
+    /** The model on this thread, or a pool of models on worker threads. */
+    readonly model: PerceiverForImageClassificationFourier | PerceiverWorkerPool,
     readonly processor: PerceiverImageProcessor = new PerceiverImageProcessor(),
   ) {}
 
   /** Model (config.json + weights) and processor (preprocessor_config.json, or the defaults) from one directory or Hub model id. */
-  static async fromPretrained(idOrDir: string, options: FromPretrainedOptions = {}): Promise<ImageClassifier> {
+  static async fromPretrained(idOrDir: string, options: ClassifierOptions = {}): Promise<ImageClassifier> {
     const dir = await resolveModel(idOrDir, options);
     const processor = await PerceiverImageProcessor.fromPretrained(dir);
-    return new ImageClassifier(await PerceiverForImageClassificationFourier.fromPretrained(dir, options), processor);
+    const workers = options.workers ?? 1;
+    const model = workers > 1
+      ? await PerceiverWorkerPool.fromPretrained(dir, { ...options, workers })
+      : await PerceiverForImageClassificationFourier.fromPretrained(dir, options);
+    return new ImageClassifier(model, processor);
   }
 
   /** Top-k predictions per image, in input order; rejects with the first image's error, if any fails. */
@@ -68,13 +82,13 @@ export class ImageClassifier {
     for (let start = 0; start < inputs.length; start += batchSize) {
       const chunk = await next;
       if (start + batchSize < inputs.length) next = this.prepare(inputs, start + batchSize, batchSize);
-      yield* this.classifyPrepared(chunk, topK);
+      yield* await this.classifyPrepared(chunk, topK);
     }
   }
 
-  /** Frees the model's tensors. */
-  dispose(): void {
-    this.model.dispose();
+  /** Frees the model's tensors (and stops its worker threads, if any). */
+  async dispose(): Promise<void> {
+    await this.model.dispose();
   }
 
   private prepare(inputs: readonly ImageInput[], start: number, count: number): Promise<Prepared[]> {
@@ -92,9 +106,9 @@ export class ImageClassifier {
     );
   }
 
-  private classifyPrepared(chunk: Prepared[], topK: number): ClassifyResult[] {
+  private async classifyPrepared(chunk: Prepared[], topK: number): Promise<ClassifyResult[]> {
     const ok = chunk.filter((p): p is Prepared & { image: RgbImage } => p.image !== undefined);
-    const probabilities = ok.length > 0 ? this.probabilities(ok.map((p) => p.image)) : [];
+    const probabilities = ok.length > 0 ? await this.probabilities(ok.map((p) => p.image)) : [];
     const byIndex = new Map(ok.map((p, row) => [p.index, row]));
     return chunk.map((p): ClassifyResult => {
       if (p.error) return { index: p.index, input: p.input, error: p.error };
@@ -104,15 +118,13 @@ export class ImageClassifier {
   }
 
   /** Softmax over the logits, one row per image. */
-  private probabilities(images: RgbImage[]): Float32Array[] {
+  private async probabilities(images: RgbImage[]): Promise<Float32Array[]> {
     const numLabels = this.model.config.numLabels;
-    const flat = tf.tidy(() => {
-      const pixelValues = this.processor.toPixelValues(images);
-      const out = this.model.forward(pixelValues);
-      return tf.softmax(out.logits);
-    });
-    const values = flat.dataSync() as Float32Array;
-    flat.dispose();
+    const pixelValues = this.processor.toPixelValues(images);
+    const logits = this.model instanceof PerceiverWorkerPool ? await this.model.forward(pixelValues) : this.model.forward(pixelValues).logits;
+    const probabilities = tf.softmax(logits);
+    const values = probabilities.dataSync() as Float32Array;
+    tf.dispose([pixelValues, logits, probabilities]);
     return images.map((_, i) => values.subarray(i * numLabels, (i + 1) * numLabels));
   }
 }

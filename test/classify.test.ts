@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import { ImageClassifier } from '../src/classifier';
 import { ImageError, InputError } from '../src/errors';
+import { PerceiverForImageClassificationFourier } from '../src/model/perceiver-for-image-classification-fourier';
 import { stopDecoderWorker } from '../src/image/decoder-worker';
 import { tf } from '../src/tf';
 import { referencePrediction, Reference } from './classify-helpers';
@@ -14,11 +15,12 @@ const labels = readFixtureJson<{ id2label: Record<string, string> }>('tiny', 'co
 
 beforeAll(async () => {
   clf = await ImageClassifier.fromPretrained(fixturePath('tiny'));
-  chelsea = await referencePrediction(clf.model, 'chelsea_exif6_jpg.safetensors');
-  coffee = await referencePrediction(clf.model, 'coffee_small_png.safetensors');
+  const model = clf.model as PerceiverForImageClassificationFourier; // one worker: the model on this thread
+  chelsea = await referencePrediction(model, 'chelsea_exif6_jpg.safetensors');
+  coffee = await referencePrediction(model, 'coffee_small_png.safetensors');
 });
 afterAll(async () => {
-  clf.dispose();
+  await clf.dispose();
   await stopDecoderWorker();
 });
 

@@ -11,13 +11,15 @@ import { Worker } from 'worker_threads';
 import { tf } from '../tf';
 import { PerceiverError } from '../errors';
 import { checkPixelValues } from '../model/image-preprocessor';
-import type { BackendName } from '../backend';
+import { initBackend } from '../backend';
+import { readConfig, PerceiverConfig } from '../config';
+import { resolveModel } from '../hub/resolve-model';
+import type { FromPretrainedOptions } from '../model/perceiver-for-image-classification-fourier';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './model-worker';
 
-export interface WorkerPoolOptions {
+export interface WorkerPoolOptions extends FromPretrainedOptions {
   /** Worker threads (default: the number of cores). */
   workers?: number;
-  backend?: BackendName;
 }
 
 /** The worker's compiled script. From the TypeScript sources (ts-jest), the build in dist/ is used. */
@@ -84,21 +86,25 @@ function asError(e: { name: string; message: string }): Error {
 
 export class PerceiverWorkerPool {
   private constructor(
+    readonly config: PerceiverConfig,
     private readonly workers: ModelWorker[],
     /** The backend the workers compute on. */
     readonly backend: string,
   ) {}
 
-  /** Starts the workers and loads the model directory in each (in parallel). */
-  static async fromPretrained(dir: string, options: WorkerPoolOptions = {}): Promise<PerceiverWorkerPool> {
+  /** Starts the workers and loads the model (directory or Hub id, fetched once here) in each, in parallel. */
+  static async fromPretrained(idOrDir: string, options: WorkerPoolOptions = {}): Promise<PerceiverWorkerPool> {
     const count = options.workers ?? os.cpus().length;
     if (!Number.isSafeInteger(count) || count < 1) throw new PerceiverError(`workers must be a positive integer, got ${count}`);
+    await initBackend(options.backend); // this thread too: it makes the logits tensors
+    const dir = path.resolve(await resolveModel(idOrDir, options));
+    const config = await readConfig(path.join(dir, 'config.json'));
     const script = workerScript();
-    const init: WorkerInit = { dir: path.resolve(dir), backend: options.backend };
+    const init: WorkerInit = { dir, backend: options.backend };
     const workers = Array.from({ length: count }, () => new ModelWorker(new Worker(script, { workerData: init })));
     try {
       const backends = await Promise.all(workers.map((w) => w.ready));
-      return new PerceiverWorkerPool(workers, backends[0]);
+      return new PerceiverWorkerPool(config, workers, backends[0]);
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
