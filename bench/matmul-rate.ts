@@ -8,7 +8,7 @@ export const MODEL_MATMULS: Record<string, [number, number, number]> = {
   'cross-attention context 512x8192x261': [512, 8192, 261],
 };
 
-export function matmulRates(reps = 5): Record<string, number> {
+export function matmulRates(reps = 10): Record<string, number> {
   const rates: Record<string, number> = {};
   for (const [name, [m, k, n]] of Object.entries(MODEL_MATMULS)) {
     const a = tf.randomNormal([m, k]) as tf.Tensor2D;

@@ -27,6 +27,14 @@ export interface Measurement {
   rssAfterCalls: number[];
 }
 
+/**
+ * The MatMul rate is measured before and after the model runs and the better one kept: this VM's
+ * neighbours slow single measurements by up to 2x, and the ceiling is what the ratio is against.
+ */
+function bestRates(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(a).map((k) => [k, Math.max(a[k], b[k])]));
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 export { median };
 
@@ -56,6 +64,7 @@ async function main(): Promise<void> {
     logits.dispose();
     return (performance.now() - t) / 1000;
   };
+  const matmulBefore = matmulRates();
   forward(); // warm-up: XNNPACK packs the weights, position features are cached
   const runs = Array.from({ length: Number(values.runs) }, forward);
   const stages = stageTimes(model, x);
@@ -72,7 +81,7 @@ async function main(): Promise<void> {
     loadSeconds,
     runs,
     stages,
-    matmulGflops: matmulRates(),
+    matmulGflops: bestRates(matmulBefore, matmulRates()),
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     rssAfterCalls,
   };
@@ -83,6 +92,8 @@ async function main(): Promise<void> {
 
 /** Throughput of a worker pool: the batch split across `workers` models on as many threads. */
 async function measurePool(dir: string, backend: BackendName, batch: number, runs: number, workers: number): Promise<void> {
+  await initBackend(backend);
+  const matmulBefore = matmulRates();
   const t0 = performance.now();
   const pool = await PerceiverWorkerPool.fromPretrained(dir, { workers, backend });
   const loadSeconds = (performance.now() - t0) / 1000;
@@ -105,7 +116,7 @@ async function measurePool(dir: string, backend: BackendName, batch: number, run
     loadSeconds,
     runs: times,
     stages: {},
-    matmulGflops: matmulRates(),
+    matmulGflops: bestRates(matmulBefore, matmulRates()),
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     rssAfterCalls: [],
   };

@@ -82,7 +82,8 @@ async function main(): Promise<void> {
     const perImage = median(m.runs) / batch;
     const best = Math.min(...m.runs) / batch;
     const gflops = flops.total / perImage / 1e9;
-    const matmul = m.matmulGflops['self-attention linear 512x1024x1024'];
+    // A pool computes on `workers` cores at once: its ceiling is that many single-core MatMuls.
+    const matmul = m.matmulGflops['self-attention linear 512x1024x1024'] * Math.max(1, m.workers);
     const row =
       `| ${date} | ${machine.cpu}, ${machine.cores} cores | ${m.backend} (${m.workers ? `${m.workers} worker threads` : `${m.threads} thread${m.threads > 1 ? 's' : ''}`}) | ${batch} | ` +
         `${perImage.toFixed(2)} | ${best.toFixed(2)} | ${(1 / perImage).toFixed(3)} | ${gflops.toFixed(1)} | ` +

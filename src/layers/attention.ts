@@ -9,6 +9,7 @@
  */
 import { tf, tidy } from '../tf';
 import { AttentionChannels } from './attention-channels';
+import { batchElement } from './batch';
 import { LayerNorm } from './layer-norm';
 import { addChunk, disposeState, SoftmaxState } from './online-softmax';
 import { Linear } from './linear';
@@ -140,12 +141,6 @@ export class MultiHeadAttention {
     const w = this.weights;
     for (const layer of [w.layernorm1, w.layernorm2, w.query, w.key, w.value, w.output]) layer?.dispose();
   }
-}
-
-/** x[b]: [B, R, C] -> [R, C] */
-function batchElement(x: tf.Tensor3D, b: number): tf.Tensor2D {
-  const [, R, C] = x.shape;
-  return tf.reshape(tf.slice(x, [b, 0, 0], [1, R, C]), [R, C]);
 }
 
 function sliceColumns(x: tf.Tensor2D, start: number, width: number): tf.Tensor2D {

@@ -4,6 +4,7 @@
  */
 import { tf } from '../tf';
 import { AttentionOptions } from '../layers/attention';
+import { repeatBatch } from '../layers/batch';
 import { Linear } from '../layers/linear';
 import { PerceiverLayer } from '../layers/perceiver-layer';
 
@@ -23,8 +24,7 @@ export class PerceiverClassificationDecoder {
 
   /** The query repeated for each batch element: [1, D] -> [B, 1, D]. */
   queries(batchSize: number): tf.Tensor3D {
-    const [, D] = this.query.shape;
-    return tf.tidy(() => tf.broadcastTo(tf.expandDims(this.query, 0), [batchSize, 1, D]) as tf.Tensor3D);
+    return repeatBatch(this.query, batchSize);
   }
 
   /** latents: [B, N, D] -> logits [B, numLabels]. */

@@ -5,6 +5,7 @@
  */
 import { tf } from '../tf';
 import { InputError } from '../errors';
+import { batchElement } from '../layers/batch';
 import { fourierPositionFeatures, NUM_POSITION_FEATURES } from '../fourier/position-encoding';
 
 /** Position features are cached per input size; a few sizes cover real use without unbounded growth. */
@@ -36,9 +37,9 @@ export class PerceiverImagePreprocessor {
     const [B, C, H, W] = pixelValues.shape;
     const pos = this.positionFeatures(H, W);
     return tf.tidy(() => {
-      const pixels = tf.reshape(tf.transpose(pixelValues, [0, 2, 3, 1]), [B, H * W, C]); // [B, 3, H, W] -> [B, H, W, 3] -> [B, M, 3]
-      const positions = tf.broadcastTo(tf.expandDims(pos, 0), [B, H * W, NUM_POSITION_FEATURES]); // [M, 258] -> [B, M, 258]
-      return tf.concat([pixels, positions], 2) as tf.Tensor3D; // [B, M, 261]
+      const pixels = tf.reshape(tf.transpose(pixelValues, [0, 2, 3, 1]), [B, H * W, C]) as tf.Tensor3D; // [B, 3, H, W] -> [B, H, W, 3] -> [B, M, 3]
+      const tokens = Array.from({ length: B }, (_, b) => tf.concat([batchElement(pixels, b), pos], 1)); // B x [M, 3 + 258]
+      return tf.stack(tokens) as tf.Tensor3D; // [B, M, 261]
     });
   }
 

@@ -11,6 +11,7 @@ import { initBackend, BackendName } from '../backend';
 import { resolveModel, ResolveModelOptions } from '../hub/resolve-model';
 import { PerceiverConfig, readConfig } from '../config';
 import { AttentionOptions } from '../layers/attention';
+import { repeatBatch } from '../layers/batch';
 import { ParameterFactory } from '../weights/parameters';
 import { countParameters, flattenSpec, perceiverSpec } from '../weights/state-dict';
 import { checkWeights, WeightSource } from '../weights/weight-source';
@@ -79,8 +80,7 @@ export class PerceiverForImageClassificationFourier {
 
   /** The latents repeated for each batch element: [N, D] -> [B, N, D]. */
   batchLatents(batchSize: number): tf.Tensor3D {
-    const [N, D] = this.latents.shape;
-    return tf.tidy(() => tf.broadcastTo(tf.expandDims(this.latents, 0), [batchSize, N, D]) as tf.Tensor3D);
+    return repeatBatch(this.latents, batchSize);
   }
 
   /**
