@@ -9,7 +9,7 @@
  */
 import { tf, tidy } from '../tf';
 import { AttentionChannels } from './attention-channels';
-import { batchElement } from './batch';
+import { batchElement, stackBatch } from './batch';
 import { LayerNorm } from './layer-norm';
 import { addChunk, disposeState, SoftmaxState } from './online-softmax';
 import { Linear } from './linear';
@@ -70,10 +70,10 @@ export class MultiHeadAttention {
     }
     return tidy(() => {
       const result: AttentionResult = {
-        context: tf.stack(contexts) as tf.Tensor3D, // B x [N, v] -> [B, N, v]
-        output: tf.stack(outputs) as tf.Tensor3D, // B x [N, out] -> [B, N, out]
+        context: stackBatch(contexts) as tf.Tensor3D, // B x [N, v] -> [B, N, v]
+        output: stackBatch(outputs) as tf.Tensor3D, // B x [N, out] -> [B, N, out]
       };
-      if (probs.length) result.probs = tf.stack(probs) as tf.Tensor4D; // B x [H, N, M] -> [B, H, N, M]
+      if (probs.length) result.probs = stackBatch(probs) as tf.Tensor4D; // B x [H, N, M] -> [B, H, N, M]
       tf.dispose([...contexts, ...outputs, ...probs]);
       return result;
     });
@@ -122,7 +122,7 @@ export class MultiHeadAttention {
         const values = fold ? kvIn : w.value.apply(kvIn); // [m, kvDim|v]
         return queries.map((qH, h) => {
           const scores = tf.matMul(qH, fold ? keysT : sliceRows(keysT, h * dQk, dQk)) as tf.Tensor2D; // [N, m]
-          return addChunk(states[h], scores, fold ? values : sliceColumns(values, h * dV, dV));
+          return addChunk(states[h], scores, fold ? values : sliceColumns(values, h * dV, dV), start + size < M);
         });
       });
       states.forEach(disposeState);

@@ -12,5 +12,10 @@ export function batchElement(x: tf.Tensor3D, b: number): tf.Tensor2D {
  * `tf.broadcastTo` (the Tile kernel) takes ~2 s for [2, 50176, 258] on wasm where this takes ~0.1 s.
  */
 export function repeatBatch(x: tf.Tensor2D, batchSize: number): tf.Tensor3D {
-  return tf.stack(Array.from({ length: batchSize }, () => x)) as tf.Tensor3D;
+  return stackBatch(Array.from({ length: batchSize }, () => x)) as tf.Tensor3D;
+}
+
+/** B x [...] -> [B, ...]; one element is only reshaped (no copy). */
+export function stackBatch(elements: tf.Tensor[]): tf.Tensor {
+  return elements.length === 1 ? tf.expandDims(elements[0], 0) : tf.stack(elements);
 }
