@@ -24,5 +24,5 @@ test('an explicitly requested backend that cannot load is an error, not a fall-b
   } else {
     await expect(initBackend('tensorflow')).rejects.toThrow(/Requested backend 'tensorflow' is unavailable: @tensorflow\/tfjs-node is not available/);
   }
-  await expect(initBackend('wasm')).resolves.toMatchObject({ name: 'wasm', reason: 'requested explicitly', threads: 1 });
+  await expect(initBackend('wasm')).resolves.toMatchObject({ name: 'wasm', reason: 'requested explicitly' });
 });
