@@ -23,18 +23,8 @@ export function stageTimes(model: PerceiverForImageClassificationFourier, x: tf.
   tf.dispose([tokens, latents]);
   let h = crossOut;
   for (let b = 0; b < model.config.numBlocks; b++) {
-    const [out, t] = timed(() => {
-      let y = h;
-      for (const layer of model.encoder.selfAttends) {
-        const r = layer.apply(y);
-        tf.dispose([r.context, r.attentionOutput]);
-        if (y !== h) y.dispose();
-        y = r.output;
-      }
-      return y;
-    });
+    const [out, t] = timed(() => model.encoder.applyBlock(h)); // disposes h
     times[`latent block ${b}`] = t;
-    h.dispose();
     h = out;
   }
   const [logits, tDec] = timed(() => model.decoder.apply(h).logits);

@@ -40,20 +40,27 @@ export class PerceiverEncoder {
       out.crossAttention = cross.probs;
     }
     let x = cross.output;
-    for (let block = 0; block < this.numBlocks; block++) {
-      for (const layer of this.selfAttends) {
-        out.hiddenStates?.push(x);
-        const r = layer.apply(x, undefined, options);
-        tf.dispose([r.context, r.attentionOutput]);
-        if (r.probs) out.attentions?.push(r.probs);
-        if (!out.hiddenStates) x.dispose();
-        x = r.output;
-      }
-      // A clone (shared data, separate handle) so each entry can be disposed on its own.
-      out.hiddenStates?.push(tf.clone(x));
-    }
+    for (let block = 0; block < this.numBlocks; block++) x = this.applyBlock(x, options, out);
     out.lastHiddenState = x;
     return out;
+  }
+
+  /**
+   * One pass of the shared self-attention layers: [B, N, D] -> [B, N, D]. `x` is disposed unless
+   * `record.hiddenStates` keeps it; `record` collects hidden states and attentions in HF order.
+   */
+  applyBlock(x: tf.Tensor3D, options: AttentionOptions = {}, record: Pick<EncoderOutput, 'hiddenStates' | 'attentions'> = {}): tf.Tensor3D {
+    for (const layer of this.selfAttends) {
+      record.hiddenStates?.push(x);
+      const r = layer.apply(x, undefined, options);
+      tf.dispose([r.context, r.attentionOutput]);
+      if (r.probs) record.attentions?.push(r.probs);
+      if (!record.hiddenStates) x.dispose();
+      x = r.output;
+    }
+    // A clone (shared data, separate handle) so each entry can be disposed on its own.
+    record.hiddenStates?.push(tf.clone(x));
+    return x;
   }
 
   dispose(): void {

@@ -10,19 +10,17 @@ import { tf } from '../tf';
 import { initBackend, BackendName } from '../backend';
 import { resolveModel, ResolveModelOptions } from '../hub/resolve-model';
 import { PerceiverConfig, readConfig } from '../config';
-import { AttentionOptions } from '../layers/attention';
 import { repeatBatch } from '../layers/batch';
 import { ParameterFactory } from '../weights/parameters';
 import { countParameters, flattenSpec, perceiverSpec } from '../weights/state-dict';
 import { checkWeights, WeightSource } from '../weights/weight-source';
 import { openWeights } from '../weights/open-weights';
 import { PerceiverClassificationDecoder } from './classification-decoder';
-import { PerceiverEncoder } from './encoder';
+import { EncoderOptions, PerceiverEncoder } from './encoder';
 import { PerceiverImagePreprocessor } from './image-preprocessor';
 
-export interface ForwardOptions extends AttentionOptions {
-  outputHiddenStates?: boolean;
-}
+/** outputHiddenStates, outputAttentions, and the attention's chunking options. */
+export type ForwardOptions = EncoderOptions;
 
 export interface PerceiverClassifierOutput {
   /** [B, numLabels] */
