@@ -6,7 +6,7 @@
 import type { RgbImage } from '../image/rgb-image';
 import { inferno } from './colormap';
 import { drawText, fitText, textHeight, textWidth } from './font';
-import { checkAlpha, heatmapOverlay, ScalarMap } from './heatmap';
+import { DEFAULT_CLIP, displayTop, heatmapOverlay, HeatmapOptions, ScalarMap } from './heatmap';
 import { encodePng } from './png';
 import { BLACK, blit, createImage, fillRect, RgbaImage } from './raster';
 
@@ -18,16 +18,12 @@ export interface LatentPicture {
   map: ScalarMap;
 }
 
-export interface RolloutPictureOptions {
-  /** Opacity of the heat colours over the image, 0..1 (default 0.5). */
-  alpha?: number;
+export interface RolloutPictureOptions extends HeatmapOptions {
   /** First legend line, e.g. "tabby, tabby cat 0.412"; also the PNG's Title. */
   legend?: string;
 }
 
-export interface LatentGridOptions {
-  /** Opacity of the heat colours over the image, 0..1 (default 0.5). */
-  alpha?: number;
+export interface LatentGridOptions extends HeatmapOptions {
   /** Tiles per row (default: ceil(sqrt(count))). */
   columns?: number;
   /** A line above the grid; also the PNG's Title. */
@@ -50,10 +46,10 @@ function fitLine(text: string, width: number): { text: string; scale: number } {
   return { text: fitText(text, width, 1), scale: 1 };
 }
 
-/** A colour bar from 0 (left) to the map's maximum (right), labelled at both ends when there is room. */
-function drawColorBar(image: RgbaImage, x: number, y: number, width: number, max: number): void {
+/** A colour bar from 0 (left) to the brightest colour's value (right; "+" when higher values are clipped), labelled at both ends when there is room. */
+function drawColorBar(image: RgbaImage, x: number, y: number, width: number, top: number, clipped: boolean): void {
   const low = '0';
-  const high = formatValue(max);
+  const high = formatValue(top) + (clipped ? '+' : '');
   const labelled = width - textWidth(low) - textWidth(high) - 2 * PAD >= 16;
   const barX = labelled ? x + textWidth(low) + PAD : x;
   const barWidth = labelled ? width - textWidth(low) - textWidth(high) - 2 * PAD : width;
@@ -64,15 +60,9 @@ function drawColorBar(image: RgbaImage, x: number, y: number, width: number, max
   drawText(image, high, barX + barWidth + PAD, labelY, BLACK);
 }
 
-function mapMax(map: ScalarMap): number {
-  let max = 0;
-  for (let i = 0; i < map.data.length; i++) max = Math.max(max, map.data[i]);
-  return max;
-}
-
 /** The overlay (image-sized, top-left) above a legend strip: the legend line, then the colour bar. */
 export function rolloutPicture(map: ScalarMap, image: RgbImage, options: RolloutPictureOptions = {}): RgbaImage {
-  const overlay = heatmapOverlay(map, image, checkAlpha(options.alpha ?? 0.5));
+  const overlay = heatmapOverlay(map, image, options);
   const line = fitLine(options.legend ?? '', image.width - 2 * PAD);
   const textRows = line.text ? textHeight(line.scale) + PAD : 0;
   const out = createImage(image.width, image.height + PAD + textRows + BAR_HEIGHT + PAD);
@@ -82,13 +72,13 @@ export function rolloutPicture(map: ScalarMap, image: RgbImage, options: Rollout
     drawText(out, line.text, PAD, y, BLACK, line.scale);
     y += textRows;
   }
-  drawColorBar(out, PAD, y, image.width - 2 * PAD, mapMax(map));
+  const top = displayTop(map, options.clip);
+  drawColorBar(out, PAD, y, image.width - 2 * PAD, top, displayTop(map, 1) > top);
   return out;
 }
 
 /** Tiles of overlays (one per latent, in the given order), each captioned "#index weight". */
 export function latentGridPicture(latents: readonly LatentPicture[], image: RgbImage, options: LatentGridOptions = {}): RgbaImage {
-  const alpha = checkAlpha(options.alpha ?? 0.5);
   const count = Math.max(latents.length, 1);
   const columns = Math.min(Math.max(1, Math.floor(options.columns ?? Math.ceil(Math.sqrt(count)))), count);
   const rows = Math.ceil(count / columns);
@@ -101,21 +91,24 @@ export function latentGridPicture(latents: readonly LatentPicture[], image: RgbI
   latents.forEach((latent, i) => {
     const x = GAP + (i % columns) * (image.width + GAP);
     const y = top + Math.floor(i / columns) * (tileHeight + GAP);
-    blit(out, heatmapOverlay(latent.map, image, alpha), x, y);
+    blit(out, heatmapOverlay(latent.map, image, options), x, y);
     drawText(out, fitText(`#${latent.index} ${formatValue(latent.weight)}`, image.width), x, y + image.height + PAD, BLACK);
   });
   return out;
 }
 
 export function rolloutPng(map: ScalarMap, image: RgbImage, options: RolloutPictureOptions = {}): Uint8Array {
-  const text: Record<string, string> = { Description: 'Attention rollout: where the prediction\'s information came from (perceiver-io explain)' };
+  const clip = options.clip ?? DEFAULT_CLIP;
+  const text: Record<string, string> = {
+    Description: `Attention rollout: where the prediction's information came from; brightest colour at the map's ${clip} quantile (perceiver-io explain)`,
+  };
   if (options.legend) text.Title = options.legend;
   return encodePng(rolloutPicture(map, image, options), text);
 }
 
 export function latentGridPng(latents: readonly LatentPicture[], image: RgbImage, options: LatentGridOptions = {}): Uint8Array {
   const text: Record<string, string> = {
-    Description: `Encoder cross-attention of ${latents.length} latents, heaviest rollout weight first; caption: #latent weight (perceiver-io explain)`,
+    Description: `Encoder cross-attention of ${latents.length} latents, heaviest rollout weight first; caption: #latent weight; brightest colour at each map's ${options.clip ?? DEFAULT_CLIP} quantile (perceiver-io explain)`,
   };
   if (options.title) text.Title = options.title;
   return encodePng(latentGridPicture(latents, image, options), text);

@@ -1,8 +1,11 @@
 /**
  * A scalar map drawn as a heat overlay on an image: the map is resampled to the image's size
- * (bilinear, pixel centres aligned; identity when the sizes match), scaled by its maximum for display
- * (0 -> darkest, max -> brightest colour), coloured with inferno and blended over the image:
- *   out = (1 - alpha) * image + alpha * colour(map / max)
+ * (bilinear, pixel centres aligned; identity when the sizes match), scaled for display so that 0 is
+ * the darkest colour and the map's `clip` quantile (default 0.99; 1 = its maximum) the brightest,
+ * values above it clipped, coloured with inferno and blended over the image:
+ *   out = (1 - alpha) * image + alpha * colour(min(map / top, 1))
+ * Clipping at a high quantile keeps a few very hot pixels from turning the rest of the map black
+ * (attention maps are heavy-tailed: the real model's rollout peaks at ~16x its 99th percentile).
  */
 import { InputError } from '../errors';
 import type { RgbImage } from '../image/rgb-image';
@@ -16,9 +19,24 @@ export interface ScalarMap {
   width: number;
 }
 
-export function checkAlpha(alpha: number): number {
+export interface HeatmapOptions {
+  /** Opacity of the heat colours over the image, 0..1 (default 0.5). */
+  alpha?: number;
+  /** Quantile of the map shown as the brightest colour, 0 < clip <= 1 (default 0.99; 1 = the maximum). */
+  clip?: number;
+}
+
+export const DEFAULT_ALPHA = 0.5;
+export const DEFAULT_CLIP = 0.99;
+
+function checkAlpha(alpha: number): number {
   if (!(alpha >= 0 && alpha <= 1)) throw new InputError(`alpha must be a number from 0 to 1, got ${alpha}`);
   return alpha;
+}
+
+function checkClip(clip: number): number {
+  if (!(clip > 0 && clip <= 1)) throw new InputError(`clip must be a quantile above 0 and at most 1, got ${clip}`);
+  return clip;
 }
 
 function checkMap(map: ScalarMap): void {
@@ -28,12 +46,23 @@ function checkMap(map: ScalarMap): void {
   }
 }
 
-/** The map at the image's resolution, divided by its maximum (an all-zero map stays 0). */
-export function displayValues(map: ScalarMap, width: number, height: number): Float32Array {
+/** The value shown as the brightest colour: the map's `clip` quantile (nearest rank). */
+export function displayTop(map: ScalarMap, clip = DEFAULT_CLIP): number {
   checkMap(map);
-  let max = 0;
-  for (let i = 0; i < map.data.length; i++) if (map.data[i] > max) max = map.data[i];
-  const scale = max > 0 ? 1 / max : 0;
+  checkClip(clip);
+  if (clip === 1) {
+    let max = -Infinity;
+    for (let i = 0; i < map.data.length; i++) max = Math.max(max, map.data[i]);
+    return max;
+  }
+  const sorted = Float64Array.from(map.data).sort();
+  return sorted[Math.ceil(clip * sorted.length) - 1];
+}
+
+/** The map at the image's resolution, divided by `top` (0 when top is not positive). */
+export function displayValues(map: ScalarMap, width: number, height: number, top: number): Float32Array {
+  checkMap(map);
+  const scale = top > 0 ? 1 / top : 0;
   const out = new Float32Array(width * height);
   if (map.width === width && map.height === height) {
     for (let i = 0; i < out.length; i++) out[i] = map.data[i] * scale;
@@ -61,10 +90,10 @@ export function displayValues(map: ScalarMap, width: number, height: number): Fl
 }
 
 /** The heat overlay of `map` on `image` (alpha 0: the image exactly; alpha 1: the colours alone). */
-export function heatmapOverlay(map: ScalarMap, image: RgbImage, alpha: number): RgbaImage {
-  checkAlpha(alpha);
+export function heatmapOverlay(map: ScalarMap, image: RgbImage, options: HeatmapOptions = {}): RgbaImage {
+  const alpha = checkAlpha(options.alpha ?? DEFAULT_ALPHA);
   const { width, height } = image;
-  const values = displayValues(map, width, height);
+  const values = displayValues(map, width, height, displayTop(map, options.clip));
   const out: RgbaImage = { width, height, data: new Uint8Array(width * height * 4) };
   for (let p = 0; p < width * height; p++) {
     const color = inferno(values[p]);

@@ -75,34 +75,49 @@ describe('heat overlay', () => {
 
   test('alpha 0 gives the image exactly; alpha 1 the colours alone', () => {
     const map = bumpMap(30, 40, 20, 30);
-    expect(Buffer.from(heatmapOverlay(map, image, 0).data).equals(Buffer.from(fromRgb(image).data))).toBe(true);
-    const colours = heatmapOverlay(map, image, 1);
+    expect(Buffer.from(heatmapOverlay(map, image, { alpha: 0 }).data).equals(Buffer.from(fromRgb(image).data))).toBe(true);
+    const colours = heatmapOverlay(map, image, { alpha: 1, clip: 1 });
     const max = Math.max(...Array.from(map.data));
     for (const p of [0, 123, 20 * 40 + 30]) {
       expect(Array.from(colours.data.subarray(4 * p, 4 * p + 3))).toEqual([...inferno(map.data[p] / max)]);
     }
   });
 
+  test("clip: the map's quantile and everything above it get the brightest colour, the rest scales below it", () => {
+    const data = Float32Array.from({ length: 30 * 40 }, (_, i) => i); // 1200 distinct values 0..1199
+    const map = { data, height: 30, width: 40 };
+    const colours = heatmapOverlay(map, image, { alpha: 1, clip: 0.9 });
+    const top = 1079; // the 1080th smallest value: the 0.9 quantile (nearest rank)
+    const colour = (p: number) => Array.from(colours.data.subarray(4 * p, 4 * p + 3));
+    for (const p of [top, top + 1, 1199]) expect(colour(p)).toEqual([...inferno(1)]);
+    for (const p of [0, 500, 1000]) expect(colour(p)).toEqual([...inferno(p / top)]);
+    expect(() => heatmapOverlay(map, image, { clip: 0 })).toThrow(/clip must be a quantile above 0 and at most 1, got 0/);
+  });
+
   test('the hottest map pixel is the hottest overlay pixel (same grid, and a 4x coarser grid resampled)', () => {
     const alpha = 0.5;
+    const rgb = fromRgb(image);
     for (const map of [bumpMap(30, 40, 20, 30), bumpMap(8, 10, 5, 7)]) {
-      const overlay = heatmapOverlay(map, image, alpha);
-      // Heat colour of each pixel, recovered from the blend, then its brightness.
-      const heat = (p: number) =>
-        [0, 1, 2].reduce((s, c, _, __, w = [0.299, 0.587, 0.114][c]) => s + w * (overlay.data[4 * p + c] - (1 - alpha) * image.data[3 * p + c]), 0) / alpha;
-      const hottest = argmax(40 * 30, heat);
       const cell = argmax(map.data.length, (i) => map.data[i]);
-      const [row, col] = [Math.floor(hottest / 40), hottest % 40];
-      // The overlay pixel lies in the map cell that holds the maximum.
-      expect([Math.floor((row * map.height) / 30), Math.floor((col * map.width) / 40)]).toEqual([Math.floor(cell / map.width), cell % map.width]);
+      const inCell = (p: number) => Math.floor((Math.floor(p / 40) * map.height) / 30) * map.width + Math.floor(((p % 40) * map.width) / 40) === cell;
+      for (const clip of [1, 0.99]) {
+        const overlay = heatmapOverlay(map, image, { alpha, clip });
+        // Brightness of each pixel's heat colour, recovered from the blend (+-0.5 / alpha of 8-bit rounding).
+        const heat = (p: number) => (luma(overlay, p) - (1 - alpha) * luma(rgb, p)) / alpha;
+        const hottest = argmax(40 * 30, heat);
+        if (clip === 1) expect(inCell(hottest)).toBe(true); // unclipped: the one brightest pixel lies in the map's hottest cell
+        // Clipped, several pixels share the brightest colour; those of the hottest cell are among them.
+        const inside = Array.from({ length: 40 * 30 }, (_, p) => p).filter(inCell);
+        expect(Math.max(...inside.map(heat))).toBeGreaterThanOrEqual(heat(hottest) - 1 / alpha);
+      }
     }
   });
 
   test('bad alpha or map sizes are InputErrors', () => {
     const map = bumpMap(3, 4, 1, 1);
-    expect(() => heatmapOverlay(map, image, 1.5)).toThrow(/alpha must be a number from 0 to 1/);
-    expect(() => heatmapOverlay(map, image, NaN)).toThrow(/alpha/);
-    expect(() => heatmapOverlay({ ...map, height: 4 }, image, 0.5)).toThrow(/4x4 values needs 16 of them, got 12/);
+    expect(() => heatmapOverlay(map, image, { alpha: 1.5 })).toThrow(/alpha must be a number from 0 to 1/);
+    expect(() => heatmapOverlay(map, image, { alpha: NaN })).toThrow(/alpha/);
+    expect(() => heatmapOverlay({ ...map, height: 4 }, image, { alpha: 0.5 })).toThrow(/4x4 values needs 16 of them, got 12/);
   });
 });
 
@@ -186,7 +201,7 @@ describe('explain pictures', () => {
       const x = 4 + (i % 2) * (48 + 4);
       const y = 4 + Math.floor(i / 2) * tileHeight;
       const tile: RgbaImage = region(decoded, x, y, 48, 40);
-      expect(Buffer.from(tile.data).equals(Buffer.from(heatmapOverlay(l.map, image, 0.6).data))).toBe(true);
+      expect(Buffer.from(tile.data).equals(Buffer.from(heatmapOverlay(l.map, image, { alpha: 0.6 }).data))).toBe(true);
       const caption = region(decoded, x, y + 40, 48, tileHeight - 40 - 4);
       expect(caption.data.some((v, j) => j % 4 !== 3 && v === 0)).toBe(true); // black caption ink
     });
