@@ -8,7 +8,7 @@ import { DEFAULT_MODEL_ID, DEFAULT_REVISION } from '../src/hub/model-id';
 import { terminalProgress } from '../src/hub/progress';
 import { stopDecoderWorker } from '../src/image/decoder-worker';
 import { formatValue, latentGridPng, rolloutPng } from '../src/render/attention-pictures';
-import { expandImageArgs, IMAGE_EXTENSIONS } from './image-files';
+import { fileErrorLine, imageFilesReporting, IMAGE_EXTENSIONS } from './image-files';
 import { ProgressBar } from './progress-bar';
 import { parseCommandArgs, runCommand, UsageError } from './command';
 
@@ -190,9 +190,6 @@ async function makeOutputDir(dir: string): Promise<void> {
   }
 }
 
-function errorLine(file: string, message: string): string {
-  return `perceiver-io explain: ${message.startsWith(file) ? message : `${file}: ${message}`}\n`;
-}
 
 export async function main(args: string[]): Promise<number> {
   return runCommand('explain', HELP, async () => {
@@ -201,9 +198,9 @@ export async function main(args: string[]): Promise<number> {
       process.stdout.write(HELP);
       return 0;
     }
-    const { files, problems } = await expandImageArgs(settings.paths);
-    for (const p of problems) process.stderr.write(errorLine(p.path, p.reason));
-    let failures = problems.length;
+    const listed = await imageFilesReporting('explain', settings.paths);
+    const files = listed.files;
+    let failures = listed.failures;
     if (files.length > 0) {
       await makeOutputDir(settings.out);
       const onProgress = !settings.quiet && process.stderr.isTTY ? terminalProgress(process.stderr) : undefined;
@@ -219,7 +216,7 @@ export async function main(args: string[]): Promise<number> {
           const outcome = result.error ? { error: result.error.message } : await writeOutputs(result, names[result.index], settings);
           if ('error' in outcome) {
             failures++;
-            process.stderr.write(errorLine(result.input, outcome.error));
+            process.stderr.write(fileErrorLine('explain', result.input, outcome.error));
             if (settings.json) process.stdout.write(JSON.stringify({ file: result.input, error: outcome.error }) + '\n');
           } else {
             const top = outcome.predictions[0];
@@ -235,7 +232,7 @@ export async function main(args: string[]): Promise<number> {
         await stopDecoderWorker();
       }
     }
-    if (failures > 0) process.stderr.write(`perceiver-io explain: ${failures} of ${files.length + problems.length} inputs failed\n`);
+    if (failures > 0) process.stderr.write(`perceiver-io explain: ${failures} of ${files.length + listed.failures} inputs failed\n`);
     return failures > 0 ? 1 : 0;
   });
 }
