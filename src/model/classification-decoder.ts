@@ -7,6 +7,7 @@ import { AttentionOptions } from '../layers/attention';
 import { repeatBatch } from '../layers/batch';
 import { Linear } from '../layers/linear';
 import { PerceiverLayer } from '../layers/perceiver-layer';
+import { applyObserved, AttentionObserver } from './attention-callback';
 
 export interface DecoderOutput {
   logits: tf.Tensor2D;
@@ -28,10 +29,10 @@ export class PerceiverClassificationDecoder {
   }
 
   /** latents: [B, N, D] -> logits [B, numLabels]. */
-  apply(latents: tf.Tensor3D, options: AttentionOptions = {}): DecoderOutput {
+  apply(latents: tf.Tensor3D, options: AttentionOptions & AttentionObserver = {}): DecoderOutput {
     const B = latents.shape[0];
     const query = this.queries(B);
-    const r = this.crossAttention.apply(query, latents, options);
+    const r = applyObserved(this.crossAttention, query, latents, options, { kind: 'cross', index: 1 });
     const logits = tf.tidy(() => {
       const D = r.output.shape[2];
       return this.finalLayer.apply(tf.reshape(r.output, [B, D])); // [B, 1, D] -> [B, D] -> [B, numLabels]

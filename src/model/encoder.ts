@@ -5,8 +5,9 @@
 import { tf } from '../tf';
 import { AttentionOptions } from '../layers/attention';
 import { PerceiverLayer } from '../layers/perceiver-layer';
+import { applyObserved, AttentionObserver } from './attention-callback';
 
-export interface EncoderOptions extends AttentionOptions {
+export interface EncoderOptions extends AttentionOptions, AttentionObserver {
   outputHiddenStates?: boolean;
 }
 
@@ -31,7 +32,7 @@ export class PerceiverEncoder {
 
   /** latents: [B, N, D]; inputs: [B, M, C]. */
   apply(latents: tf.Tensor3D, inputs: tf.Tensor3D, options: EncoderOptions = {}): EncoderOutput {
-    const cross = this.crossAttention.apply(latents, inputs, options);
+    const cross = applyObserved(this.crossAttention, latents, inputs, options, { kind: 'cross', index: 0 });
     tf.dispose([cross.context, cross.attentionOutput]);
     const out: EncoderOutput = { lastHiddenState: cross.output };
     if (options.outputHiddenStates) out.hiddenStates = [];
@@ -40,19 +41,20 @@ export class PerceiverEncoder {
       out.crossAttention = cross.probs;
     }
     let x = cross.output;
-    for (let block = 0; block < this.numBlocks; block++) x = this.applyBlock(x, options, out);
+    for (let block = 0; block < this.numBlocks; block++) x = this.applyBlock(x, options, out, block);
     out.lastHiddenState = x;
     return out;
   }
 
   /**
    * One pass of the shared self-attention layers: [B, N, D] -> [B, N, D]. `x` is disposed unless
-   * `record.hiddenStates` keeps it; `record` collects hidden states and attentions in HF order.
+   * `record.hiddenStates` keeps it; `record` collects hidden states and attentions in HF order;
+   * `block` numbers the layer applications for `options.onAttention`.
    */
-  applyBlock(x: tf.Tensor3D, options: AttentionOptions = {}, record: Pick<EncoderOutput, 'hiddenStates' | 'attentions'> = {}): tf.Tensor3D {
-    for (const layer of this.selfAttends) {
+  applyBlock(x: tf.Tensor3D, options: EncoderOptions = {}, record: Pick<EncoderOutput, 'hiddenStates' | 'attentions'> = {}, block = 0): tf.Tensor3D {
+    for (const [i, layer] of this.selfAttends.entries()) {
       record.hiddenStates?.push(x);
-      const r = layer.apply(x, undefined, options);
+      const r = applyObserved(layer, x, undefined, options, { kind: 'self', index: block * this.selfAttends.length + i });
       tf.dispose([r.context, r.attentionOutput]);
       if (r.probs) record.attentions?.push(r.probs);
       if (!record.hiddenStates) x.dispose();

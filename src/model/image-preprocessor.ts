@@ -32,6 +32,11 @@ export class PerceiverImagePreprocessor {
     return pos;
   }
 
+  /** One token per pixel: the token grid is the pixel grid. */
+  tokenGrid(height: number, width: number): { height: number; width: number } {
+    return { height, width };
+  }
+
   apply(pixelValues: tf.Tensor4D): tf.Tensor3D {
     checkPixelValues(pixelValues);
     const [B, C, H, W] = pixelValues.shape;

@@ -18,6 +18,7 @@ import { openWeights } from '../weights/open-weights';
 import { PerceiverClassificationDecoder } from './classification-decoder';
 import { EncoderOptions, PerceiverEncoder } from './encoder';
 import { PerceiverImagePreprocessor } from './image-preprocessor';
+import { attentionRollout, AttentionRolloutOptions, AttentionRolloutOutput } from '../explain/attention-rollout';
 
 /** outputHiddenStates, outputAttentions, and the attention's chunking options. */
 export type ForwardOptions = EncoderOptions;
@@ -99,6 +100,14 @@ export class PerceiverForImageClassificationFourier {
       out.crossAttentions = [encoded.crossAttention!, decoded.crossAttention!];
     }
     return out;
+  }
+
+  /**
+   * Where the prediction's information came from: the attention rollout map on the token grid
+   * [B, H', W'] and the weight of each latent [B, N], from one forward pass (docs/explain.md).
+   */
+  attentionRollout(pixelValues: tf.Tensor4D, options: AttentionRolloutOptions = {}): AttentionRolloutOutput {
+    return attentionRollout(this, pixelValues, options);
   }
 
   dispose(): void {
