@@ -4,7 +4,6 @@
  * choice, `PERCEIVER_THREADS` the BLAS's thread count. The math only uses the tfjs-core API, so
  * any of them computes the same model.
  */
-import * as os from 'os';
 import { tf } from './tf';
 import { BackendError } from './errors';
 import type { BlasLibrary } from './blas/library';
@@ -27,6 +26,13 @@ export interface BackendOptions {
   threads?: number;
 }
 
+/** Node.js only: the BLAS bridge (koffi, fs) is never loaded in a browser bundle's runtime. */
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+function env(name: string): string | undefined {
+  return isNode ? process.env[name] : undefined;
+}
+
 let chosen: BackendInfo | undefined;
 let noticePrinted = false;
 
@@ -42,13 +48,14 @@ function loadNative(): string | undefined {
 }
 
 /** Loads the BLAS and registers the blas backend; required here only, so koffi stays out of the math modules. */
-function loadBlasBackend(threads: number): BlasLibrary {
+function loadBlasBackend(threads: number | undefined): BlasLibrary {
+  if (!isNode) throw new BackendError('the blas backend needs Node.js (koffi and a system BLAS)');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { registerBlasBackend } = require('./blas/blas-backend') as typeof import('./blas/blas-backend');
   return registerBlasBackend({ threads });
 }
 
-async function tryBackend(name: BackendName, threads: number): Promise<string | undefined> {
+async function tryBackend(name: BackendName, threads: number | undefined): Promise<string | undefined> {
   if (name === 'tensorflow') {
     const missing = loadNative();
     if (missing) return missing;
@@ -71,7 +78,7 @@ async function tryBackend(name: BackendName, threads: number): Promise<string | 
   }
 }
 
-function describe(name: BackendName, reason: string, threads: number): BackendInfo {
+function describe(name: BackendName, reason: string, threads: number | undefined): BackendInfo {
   if (name === 'blas') {
     const lib = loadBlasBackend(threads);
     return { name, reason, threads: lib.threads, blas: { vendor: lib.vendor, file: lib.file, config: lib.config } };
@@ -96,11 +103,12 @@ export function describeBackend(info: BackendInfo): string {
  * from blas to wasm on its own prints one notice saying how to get the fast path.
  */
 export async function initBackend(requested?: BackendName, options: BackendOptions = {}): Promise<BackendInfo> {
-  const wanted = requested ?? parseBackendEnv(process.env.PERCEIVER_BACKEND);
-  const threads = options.threads ?? parseThreadsEnv(process.env.PERCEIVER_THREADS) ?? os.cpus().length;
-  if (!Number.isSafeInteger(threads) || threads < 1) throw new BackendError(`threads must be a positive integer, got ${threads}`);
+  const wanted = requested ?? parseBackendEnv(env('PERCEIVER_BACKEND'));
+  // undefined: the BLAS's default, all cores.
+  const threads = options.threads ?? parseThreadsEnv(env('PERCEIVER_THREADS'));
+  if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new BackendError(`threads must be a positive integer, got ${threads}`);
   if (chosen && (wanted === undefined || wanted === chosen.name) && tf.getBackend() === chosen.name) {
-    if (chosen.name === 'blas' && threads !== chosen.threads) chosen = describe('blas', chosen.reason, threads);
+    if (chosen.name === 'blas' && threads !== undefined && threads !== chosen.threads) chosen = describe('blas', chosen.reason, threads);
     return chosen;
   }
   if (wanted) {
@@ -118,15 +126,16 @@ export async function initBackend(requested?: BackendName, options: BackendOptio
     }
     const reason = skipped.length ? `fell back: ${skipped.join('; ')}` : 'first choice';
     chosen = describe(name, reason, threads);
-    if (name === 'wasm' && !noticePrinted) {
+    if (name === 'wasm' && isNode && !noticePrinted) {
       noticePrinted = true;
+      const blasFailure = skipped.find((f) => f.startsWith('blas: ')) ?? 'blas: not tried';
       process.emitWarning(
-        `perceiver-io is using the wasm backend, ~5x slower than the blas backend, which did not load: ${skipped[skipped.length - 1]}. ` +
-          'Install a BLAS to get the fast path (Debian/Ubuntu: apt-get install libopenblas0-pthread; macOS uses Accelerate), or set PERCEIVER_BACKEND=wasm to choose wasm without this notice.',
+        `perceiver-io is using the wasm backend, several times slower than the blas backend, which did not load (${blasFailure}). ` +
+          'Set PERCEIVER_BACKEND=wasm to choose wasm without this notice.',
         { code: 'PERCEIVER_BLAS_UNAVAILABLE' },
       );
     }
-    if (name === 'cpu') {
+    if (name === 'cpu' && isNode) {
       process.emitWarning(
         `perceiver-io is using the pure-JS cpu backend (${reason}); the full model is ~40-100x slower there.`,
       );
