@@ -10,6 +10,8 @@ import { PerceiverForImageClassificationFourier } from '../model/perceiver-for-i
 export interface WorkerInit {
   dir: string;
   backend?: BackendName;
+  /** This worker's share of the BLAS threads. */
+  threads: number;
 }
 
 export type WorkerRequest = { id: number; pixels: Float32Array; shape: [number, number, number, number] };
@@ -24,7 +26,7 @@ async function serve(): Promise<void> {
   const init = workerData as WorkerInit;
   let model: PerceiverForImageClassificationFourier;
   try {
-    const backend = await initBackend(init.backend);
+    const backend = await initBackend(init.backend, { threads: init.threads });
     model = await PerceiverForImageClassificationFourier.fromPretrained(init.dir, { backend: backend.name });
     port.postMessage({ id: -1, ready: true, backend: backend.name } satisfies WorkerReply);
   } catch (e) {
