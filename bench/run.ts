@@ -6,7 +6,10 @@
  * weight load time, a per-stage breakdown, and the preprocessing time of a 1024x768 JPEG.
  * Appends its rows to BENCHMARKS.md (earlier rows are kept) and rewrites the "latest run" details.
  *
- *   npm run bench -- [--backends blas,wasm,cpu] [--threads 1,2] [--batches 1,8] [--runs 5] [--rss-calls 20]
+ *   npm run bench -- [--backends blas,wasm,cpu] [--threads 1,2] [--batches 1,8] [--baseline-batches 1] [--runs 5] [--rss-calls 20]
+ *
+ * The backends without BLAS (wasm, cpu: the baselines) run only --baseline-batches (default 1):
+ * a wasm batch of 8 takes several minutes per forward pass and no target concerns it.
  */
 import { execFileSync } from 'child_process';
 import * as os from 'os';
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
       backends: { type: 'string' },
       threads: { type: 'string', default: '1,2' },
       batches: { type: 'string', default: '1,8' },
+      'baseline-batches': { type: 'string', default: '1' },
       runs: { type: 'string', default: '5' },
       'rss-calls': { type: 'string', default: '20' },
     },
@@ -72,7 +76,7 @@ async function main(): Promise<void> {
   const threadCounts = values.threads!.split(',').map(Number);
   const configs: Configuration[] = backends.flatMap((backend) =>
     (backend === 'blas' ? threadCounts : [1]).flatMap((threads) =>
-      values.batches!.split(',').map(Number).flatMap((batch) => [
+      (backend === 'wasm' || backend === 'cpu' ? values['baseline-batches']! : values.batches!).split(',').map(Number).flatMap((batch) => [
         { backend, batch, threads, workers: 0 },
         // All cores as one model per worker thread (each worker's BLAS on its share), the batch split between them.
         ...(batch >= cores && cores > 1 && threads === Math.max(...threadCounts) ? [{ backend, batch, threads: cores, workers: cores }] : []),
