@@ -8,6 +8,7 @@ import { WeightsError } from '../errors';
 import { FloatDtype, FLOAT_DTYPES, fromFloat32 } from './dtypes';
 import { SafetensorsFile } from './safetensors';
 import { TensorToWrite, writeSafetensors } from './safetensors-writer';
+import { resolveArchitecture } from '../architectures';
 import { flattenSpec, perceiverSpec } from './state-dict';
 import type { TensorSource } from './tensor-source';
 import { verifyWeights, WeightsSummary } from './verify-weights';
@@ -32,7 +33,7 @@ function encodeTensor(source: TensorSource, name: string, dtype: FloatDtype): Ui
 
 /** Writes `outFile` (atomically) and verifies it; a file that fails verification is removed. */
 export async function convertCheckpoint(source: TensorSource, config: PerceiverConfig, outFile: string, options: ConvertOptions): Promise<WeightsSummary> {
-  const expected = flattenSpec(perceiverSpec(config));
+  const expected = flattenSpec(perceiverSpec(config, resolveArchitecture(config.architecture, source.names)));
   checkWeights(source, expected); // before anything is written
   const tensors: TensorToWrite[] = expected.map((t) => ({
     name: t.name,

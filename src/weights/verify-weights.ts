@@ -2,6 +2,7 @@
 import { PerceiverConfig } from '../config';
 import { WeightsError } from '../errors';
 import { FloatDtype, numElements } from './dtypes';
+import { resolveArchitecture } from '../architectures';
 import { countParameters, flattenSpec, perceiverSpec } from './state-dict';
 import type { TensorSource } from './tensor-source';
 import { checkWeights } from './weight-source';
@@ -13,7 +14,7 @@ export interface WeightsSummary {
 
 /** Reads every tensor once (one at a time) to find NaN or Inf; throws naming the first bad tensor. */
 export function verifyWeights(weights: TensorSource, config: PerceiverConfig, dtype?: FloatDtype): WeightsSummary {
-  const expected = flattenSpec(perceiverSpec(config));
+  const expected = flattenSpec(perceiverSpec(config, resolveArchitecture(config.architecture, weights.names)));
   checkWeights(weights, expected);
   let parameters = 0;
   for (const name of weights.names) {
