@@ -16,8 +16,14 @@ export interface WeightsSummary {
 export function verifyWeights(weights: TensorSource, config: PerceiverConfig, dtype?: FloatDtype): WeightsSummary {
   const expected = flattenSpec(perceiverSpec(config, resolveArchitecture(config.architecture, weights.names)));
   checkWeights(weights, expected);
+  const integers = new Set(expected.filter((t) => t.dtype === 'int64').map((t) => t.name));
   let parameters = 0;
   for (const name of weights.names) {
+    if (integers.has(name)) {
+      // BatchNorm's num_batches_tracked: an int64 counter, unused at inference, not a parameter.
+      if (weights.dtypeOf(name) !== 'I64') throw new WeightsError(`${weights.source}: tensor '${name}' is ${weights.dtypeOf(name)}, expected I64 (int64)`);
+      continue;
+    }
     if (dtype && weights.dtypeOf(name) !== dtype) throw new WeightsError(`${weights.source}: tensor '${name}' is ${weights.dtypeOf(name)}, expected ${dtype}`);
     const values = weights.float32(name);
     for (let i = 0; i < values.length; i++) {
