@@ -98,3 +98,19 @@ export function checkFeatures(c: ParityCase, x: tf.Tensor4D): void {
     tf.dispose([features.lastHiddenState, features.pooled]);
   }
 }
+
+/** Defines the forward, stages and features tests of one fixture input (inside a describe). */
+export function describeParity(parity: () => ParityCase, pixels: () => tf.Tensor4D): void {
+  test.each([
+    ['forward: logits, hidden states, attentions', checkForward],
+    ['stages: preprocessor, encoder cross-attention, decoder', checkStages],
+    ['extractFeatures: final latents and their mean', checkFeatures],
+  ])('%s', (_, check) => {
+    const x = pixels();
+    try {
+      check(parity(), x);
+    } finally {
+      x.dispose();
+    }
+  });
+}

@@ -14,7 +14,7 @@ import { ConvPreprocessor } from '../../src/model/preprocessors/conv-preprocesso
 import { SafetensorsFile } from '../../src/weights/safetensors';
 import { fixturePath, readFixture } from '../fixtures';
 import { expectMatches, FOURIER_ABS_TOL, INTERMEDIATE_REL_TOL, LOGITS_ABS_TOL, printMeasured } from '../parity';
-import { checkFeatures, checkForward, checkStages, ParityCase, pixelsOf } from './model-parity';
+import { describeParity, ParityCase, pixelsOf } from './model-parity';
 
 const rel = { rel: INTERMEDIATE_REL_TOL };
 
@@ -45,23 +45,7 @@ describe('learned-tiny', () => {
     x.dispose();
   });
 
-  test('forward: logits, hidden states, attentions', () => {
-    const x = pixelsOf(inputs, 'pixel_values');
-    checkForward(parity(), x);
-    x.dispose();
-  });
-
-  test('stages: preprocessor, encoder cross-attention, decoder', () => {
-    const x = pixelsOf(inputs, 'pixel_values');
-    checkStages(parity(), x);
-    x.dispose();
-  });
-
-  test('extractFeatures: final latents and their mean', () => {
-    const x = pixelsOf(inputs, 'pixel_values');
-    checkFeatures(parity(), x);
-    x.dispose();
-  });
+  describeParity(parity, () => pixelsOf(inputs, 'pixel_values'));
 });
 
 describe('conv-tiny', () => {
@@ -110,23 +94,7 @@ describe('conv-tiny', () => {
       x.dispose();
     });
 
-    test('forward: logits, hidden states, attentions', () => {
-      const x = pixelsOf(inputs, input);
-      checkForward(parity(), x);
-      x.dispose();
-    });
-
-    test('stages: preprocessor, encoder cross-attention, decoder', () => {
-      const x = pixelsOf(inputs, input);
-      checkStages(parity(), x);
-      x.dispose();
-    });
-
-    test('extractFeatures: final latents and their mean', () => {
-      const x = pixelsOf(inputs, input);
-      checkFeatures(parity(), x);
-      x.dispose();
-    });
+    describeParity(parity, () => pixelsOf(inputs, input));
 
     test('chunked attention gives the same logits', () => {
       const x = pixelsOf(inputs, input);

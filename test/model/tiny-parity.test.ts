@@ -10,7 +10,7 @@ import { fourierPositionFeatures, PIXELS_MAX_RESOLUTION } from '../../src/fourie
 import { SafetensorsFile } from '../../src/weights/safetensors';
 import { fixturePath, readFixture } from '../fixtures';
 import { expectMatches, FOURIER_ABS_TOL, LOGITS_ABS_TOL, printMeasured } from '../parity';
-import { checkFeatures, checkForward, checkStages, ParityCase } from './model-parity';
+import { describeParity, ParityCase } from './model-parity';
 
 describe.each(['tiny', 'tiny-b', 'tiny-c'])('%s fixture', (folder) => {
   let model: PerceiverForImageClassificationFourier;
@@ -41,23 +41,7 @@ describe.each(['tiny', 'tiny-b', 'tiny-c'])('%s fixture', (folder) => {
 
     const parity = (): ParityCase => ({ model, expected, prefix, tag });
 
-    test('forward: logits, hidden states, attentions', () => {
-      const x = pixels();
-      checkForward(parity(), x);
-      x.dispose();
-    });
-
-    test('stages: preprocessor, encoder cross-attention, decoder', () => {
-      const x = pixels();
-      checkStages(parity(), x);
-      x.dispose();
-    });
-
-    test('extractFeatures: final latents and their mean', () => {
-      const x = pixels();
-      checkFeatures(parity(), x);
-      x.dispose();
-    });
+    describeParity(parity, pixels);
 
     test.each([
       ['7-token chunks', { tokenChunkSize: 7 }],
