@@ -3,6 +3,7 @@
  * `batchSize` images, so memory stays bounded however many images are given, and decodes the next
  * chunk (in the decoder worker) while the model runs on the current one.
  */
+import { initBackend } from './backend';
 import { InputError, PerceiverError } from './errors';
 import { explainImage, Explanation, ExplainOptions } from './explain/explanation';
 import { resolveModel } from './hub/resolve-model';
@@ -50,6 +51,8 @@ export interface ClassifierOptions extends FromPretrainedOptions {
    * chunks of >= `workers` images proportionally faster on as many cores; each holds the weights.
    */
   workers?: number;
+  /** BLAS threads (default: PERCEIVER_THREADS, else all cores), split between the workers. */
+  threads?: number;
 }
 
 export class ImageClassifier {
@@ -67,6 +70,7 @@ export class ImageClassifier {
     const dir = await resolveModel(idOrDir, options);
     const processor = await PerceiverImageProcessor.fromPretrained(dir);
     const workers = options.workers ?? 1;
+    if (workers <= 1 && options.threads !== undefined) await initBackend(options.backend, { threads: options.threads });
     const model = workers > 1
       ? await PerceiverWorkerPool.fromPretrained(dir, { ...options, workers })
       : await AutoModelForImageClassification.fromPretrained(dir, options);
