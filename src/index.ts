@@ -4,7 +4,7 @@ export { initBackend } from './backend';
 export type { BackendInfo, BackendName } from './backend';
 export { parseConfig, readConfig } from './config';
 export type { PerceiverConfig } from './config';
-export { PerceiverError, ConfigError, WeightsError, InputError, BackendError, ImageError } from './errors';
+export { PerceiverError, ConfigError, WeightsError, InputError, BackendError, ImageError, NonFiniteError } from './errors';
 export { PerceiverForImageClassificationFourier } from './model/perceiver-for-image-classification-fourier';
 export type { ForwardOptions, PerceiverClassifierOutput, FromPretrainedOptions } from './model/perceiver-for-image-classification-fourier';
 export { PerceiverWorkerPool } from './parallel/worker-pool';

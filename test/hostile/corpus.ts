@@ -5,6 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { SafetensorsFile } from '../../src/weights/safetensors';
+import { writeSafetensors } from '../../src/weights/safetensors-writer';
 import { fixturePath } from '../fixtures';
 
 /** A model directory: the tiny fixture's weights next to the given config.json. */
@@ -46,4 +48,34 @@ export function hostileConfigs(): HostileConfig[] {
       message: /latent self-attention stack \(num_blocks 256 x num_self_attends_per_block 256, num_latents 1024, d_latents 1024\) needs 1\.13e\+15 floating-point operations per image, above the limit of 1e\+13/,
     },
   ];
+}
+
+/** A float32 tensor for either writer (safetensors or torch.save). */
+export interface F32Tensor {
+  name: string;
+  dtype: 'F32';
+  shape: number[];
+  bytes(): Uint8Array;
+}
+
+/** The tiny fixture's tensors, one replaced by `edit` of its float32 values (a copy). */
+export function tinyTensorsWith(tiny: SafetensorsFile, name: string, edit: (values: Float32Array) => void): F32Tensor[] {
+  return tiny.names.map((n) => {
+    const bytes = () => {
+      if (n !== name) return tiny.rawBytes(n);
+      const values = new Float32Array(tiny.float32(n));
+      edit(values);
+      return new Uint8Array(values.buffer);
+    };
+    return { name: n, dtype: 'F32', shape: tiny.shapeOf(n), bytes };
+  });
+}
+
+/** A model directory: the tiny fixture's config.json and these tensors as model.safetensors. */
+export async function tinyModelDirWithTensors(work: string, name: string, tensors: F32Tensor[]): Promise<string> {
+  const dir = path.join(work, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(fixturePath('tiny', 'config.json'), path.join(dir, 'config.json'));
+  await writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+  return dir;
 }
