@@ -178,7 +178,11 @@ export class ImageClassifier {
     return chunk.map((p): ClassifyResult => {
       if (p.error) return { index: p.index, input: p.input, error: p.error };
       const row = probabilities[byIndex.get(p.index)!];
-      return { index: p.index, input: p.input, predictions: topPredictions(row, topK, this.model.config.id2label) };
+      try {
+        return { index: p.index, input: p.input, predictions: topPredictions(row, topK, this.model.config.id2label, p.input) };
+      } catch (e) {
+        return { index: p.index, input: p.input, error: e as Error };
+      }
     });
   }
 
