@@ -14,6 +14,7 @@ module.exports = {
   testTimeout: 300000,
   // Builds dist/ once (incrementally) for the tests that spawn the CLI.
   globalSetup: '<rootDir>/test/global-setup.ts',
+  setupFiles: ['<rootDir>/test/setup-node-loader.ts'],
   // The wasm heap is per process; one worker per core keeps memory bounded on 2-core machines.
   maxWorkers,
 };

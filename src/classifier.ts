@@ -10,7 +10,10 @@ import { resolveModel } from './hub/resolve-model';
 import { PerceiverImageProcessor } from './image/image-processor';
 import { describeInput, ImageInput } from './image/image-input';
 import { RgbImage } from './image/rgb-image';
-import { FromPretrainedOptions, PerceiverForImageClassificationFourier } from './model/perceiver-for-image-classification-fourier';
+import './loading/node-loader';
+import { AutoModelForImageClassification } from './model/auto-model';
+import type { PerceiverModel } from './model/perceiver-model';
+import type { FromPretrainedOptions } from './model/pretrained-loader';
 import { PerceiverWorkerPool } from './parallel/worker-pool';
 import { Prediction, topPredictions } from './predictions';
 import { tf } from './tf';
@@ -55,11 +58,14 @@ export interface ClassifierOptions extends FromPretrainedOptions {
 export class ImageClassifier {
   constructor(
     /** The model on this thread, or a pool of models on worker threads. */
-    readonly model: PerceiverForImageClassificationFourier | PerceiverWorkerPool,
+    readonly model: PerceiverModel | PerceiverWorkerPool,
     readonly processor: PerceiverImageProcessor = new PerceiverImageProcessor(),
   ) {}
 
-  /** Model (config.json + weights) and processor (preprocessor_config.json, or the defaults) from one directory or Hub model id. */
+  /**
+   * Model (config.json + weights; the class picked by AutoModelForImageClassification) and processor
+   * (preprocessor_config.json, or the defaults) from one directory or Hub model id.
+   */
   static async fromPretrained(idOrDir: string, options: ClassifierOptions = {}): Promise<ImageClassifier> {
     const dir = await resolveModel(idOrDir, options);
     const processor = await PerceiverImageProcessor.fromPretrained(dir);
@@ -67,7 +73,7 @@ export class ImageClassifier {
     if (workers <= 1 && options.threads !== undefined) await initBackend(options.backend, { threads: options.threads });
     const model = workers > 1
       ? await PerceiverWorkerPool.fromPretrained(dir, { ...options, workers })
-      : await PerceiverForImageClassificationFourier.fromPretrained(dir, options);
+      : await AutoModelForImageClassification.fromPretrained(dir, options);
     return new ImageClassifier(model, processor);
   }
 
@@ -172,7 +178,11 @@ export class ImageClassifier {
     return chunk.map((p): ClassifyResult => {
       if (p.error) return { index: p.index, input: p.input, error: p.error };
       const row = probabilities[byIndex.get(p.index)!];
-      return { index: p.index, input: p.input, predictions: topPredictions(row, topK, this.model.config.id2label) };
+      try {
+        return { index: p.index, input: p.input, predictions: topPredictions(row, topK, this.model.config.id2label, p.input) };
+      } catch (e) {
+        return { index: p.index, input: p.input, error: e as Error };
+      }
     });
   }
 

@@ -10,11 +10,11 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { tf } from '../tf';
 import { PerceiverError } from '../errors';
-import { checkPixelValues } from '../model/image-preprocessor';
+import { checkPixelValues } from '../model/input-preprocessor';
 import { initBackend, parseThreadsEnv } from '../backend';
 import { readConfig, PerceiverConfig } from '../config';
 import { resolveModel } from '../hub/resolve-model';
-import type { FromPretrainedOptions } from '../model/perceiver-for-image-classification-fourier';
+import type { FromPretrainedOptions } from '../model/pretrained-loader';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './model-worker';
 
 export interface WorkerPoolOptions extends FromPretrainedOptions {
