@@ -8,12 +8,13 @@
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
-import { heapForCopies, heapOffset } from './heap';
+import { heapForCopies, heapOffset, onHeap } from './heap';
 import { BLAS_BACKEND_NAME } from './matmul-kernels';
 
-export function sliceOnHeap(x: tf.TensorInfo, begin: number[], size: number[], backend: BackendWasm, heap: Int32Array | Uint8Array): tf.TensorInfo {
+export function sliceOnHeap(x: tf.TensorInfo, begin: number[], size: number[], backend: BackendWasm): tf.TensorInfo {
   const out = backend.makeOutput(size, x.dtype);
   if (tf.util.sizeFromShape(size) === 0) return out;
+  const heap = heapForCopies(backend, x.dtype)!; // after makeOutput: allocating may have grown (replaced) the heap
   const bytes = heap.BYTES_PER_ELEMENT;
   const [x0, out0] = [heapOffset(backend, x, bytes), heapOffset(backend, out, bytes)];
   const strides = tf.util.computeStrides(x.shape);
@@ -36,11 +37,12 @@ export function sliceOnHeap(x: tf.TensorInfo, begin: number[], size: number[], b
 }
 
 /** Concat along `axis`: each input is [outer, inner_i] and each output row the inputs' rows side by side. */
-export function concatOnHeap(inputs: tf.TensorInfo[], axis: number, backend: BackendWasm, heap: Int32Array | Uint8Array): tf.TensorInfo {
+export function concatOnHeap(inputs: tf.TensorInfo[], axis: number, backend: BackendWasm): tf.TensorInfo {
   const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
   const out = backend.makeOutput(outShape, inputs[0].dtype);
   const nonEmpty = inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
   if (nonEmpty.length === 0) return out;
+  const heap = heapForCopies(backend, out.dtype)!; // after makeOutput, as above
   const bytes = heap.BYTES_PER_ELEMENT;
   const outer = tf.util.sizeFromShape(outShape.slice(0, axis));
   const widths = nonEmpty.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
@@ -64,10 +66,9 @@ export function copyKernels(wasmSlice: tf.KernelConfig, wasmConcat: tf.KernelCon
       kernelFunc: (args) => {
         const x = args.inputs.x!;
         const backend = args.backend as BackendWasm;
-        const heap = heapForCopies(backend, x.dtype);
-        if (!heap) return wasmSlice.kernelFunc(args);
+        if (!onHeap(x.dtype)) return wasmSlice.kernelFunc(args);
         const [begin, size] = tf.slice_util.parseSliceParams(x, args.attrs!.begin as number[], args.attrs!.size as number[]);
-        return sliceOnHeap(x, begin, size, backend, heap);
+        return sliceOnHeap(x, begin, size, backend);
       },
     },
     {
@@ -76,11 +77,10 @@ export function copyKernels(wasmSlice: tf.KernelConfig, wasmConcat: tf.KernelCon
       kernelFunc: (args) => {
         const inputs = Object.values(args.inputs) as tf.TensorInfo[];
         const backend = args.backend as BackendWasm;
-        const heap = heapForCopies(backend, inputs[0].dtype);
-        if (!heap || inputs.some((t) => t.dtype !== inputs[0].dtype)) return wasmConcat.kernelFunc(args);
+        if (!onHeap(inputs[0].dtype) || inputs.some((t) => t.dtype !== inputs[0].dtype)) return wasmConcat.kernelFunc(args);
         const axis = tf.util.parseAxisParam(args.attrs!.axis as number, inputs[0].shape)[0];
         tf.backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
-        return concatOnHeap(inputs, axis, backend, heap);
+        return concatOnHeap(inputs, axis, backend);
       },
     },
   ];

@@ -23,10 +23,15 @@ export function heapF32(backend: BackendWasm): Float32Array {
   return view(backend, 'f32', (b) => new Float32Array(b));
 }
 
+/** Whether the copy kernels handle `dtype` (1- or 4-byte elements on the heap). */
+export function onHeap(dtype: tf.DataType): boolean {
+  return dtype === 'float32' || dtype === 'int32' || dtype === 'bool';
+}
+
 /**
  * The heap in elements of `dtype`'s size, for copies: copyWithin moves bytes unchanged (NaN
  * payloads included). Undefined for dtypes that do not live on the heap (string) or are not 1 or
- * 4 bytes wide.
+ * 4 bytes wide. Take it after the kernel's last allocation.
  */
 export function heapForCopies(backend: BackendWasm, dtype: tf.DataType): Int32Array | Uint8Array | undefined {
   if (dtype === 'float32' || dtype === 'int32') return view(backend, 'i32', (b) => new Int32Array(b));

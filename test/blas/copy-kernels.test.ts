@@ -72,6 +72,22 @@ describe.each(['float32', 'int32', 'bool'] as const)('concat %s', (dtype) => {
   });
 });
 
+test('outputs that grow the wasm heap (its buffer is replaced mid-kernel) are still right', async () => {
+  await initBackend('blas');
+  const heap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+  const n = Math.ceil(heap() / 4);
+  const big = tf.range(0, n, 1, 'int32');
+  for (const f of [() => tf.slice(big, [1], [n - 1]), () => tf.concat([big, big])]) {
+    const before = heap();
+    const out = f();
+    expect(heap()).toBeGreaterThan(before);
+    const values = out.dataSync();
+    expect([values[0], values[n - 2], values[values.length - 1]]).toEqual(values.length === n - 1 ? [1, n - 1, n - 1] : [0, n - 2, n - 1]);
+    out.dispose();
+  }
+  big.dispose();
+});
+
 test('NaN and -0 are copied bit for bit', async () => {
   await initBackend('blas');
   const values = new Float32Array([NaN, -0, Infinity, 1.5]);
