@@ -11,7 +11,7 @@ import { initBackend, BackendName } from '../backend';
 import { resolveModel, ResolveModelOptions } from '../hub/resolve-model';
 import { PerceiverConfig, readConfig } from '../config';
 import { repeatBatch } from '../layers/batch';
-import { ParameterFactory } from '../weights/parameters';
+import { ParameterFactory, ParameterOptions } from '../weights/parameters';
 import { countParameters, flattenSpec, perceiverSpec } from '../weights/state-dict';
 import { checkWeights, WeightSource } from '../weights/weight-source';
 import { openWeights } from '../weights/open-weights';
@@ -62,11 +62,11 @@ export class PerceiverForImageClassificationFourier {
   }
 
   /** Builds the model from a parsed config and any weight source; checks names, count and shapes first. */
-  static fromWeights(config: PerceiverConfig, weights: WeightSource): PerceiverForImageClassificationFourier {
+  static fromWeights(config: PerceiverConfig, weights: WeightSource, parameterOptions: ParameterOptions = {}): PerceiverForImageClassificationFourier {
     const spec = perceiverSpec(config);
     const tensors = flattenSpec(spec);
     checkWeights(weights, tensors);
-    const p = new ParameterFactory(weights);
+    const p = new ParameterFactory(weights, parameterOptions);
     const encoder = new PerceiverEncoder(p.perceiverLayer(spec.crossAttention), spec.selfAttends.map((l) => p.perceiverLayer(l)), config.numBlocks);
     const decoder = new PerceiverClassificationDecoder(
       p.tensor(spec.decoderQuery) as tf.Tensor2D,
