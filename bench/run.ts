@@ -8,12 +8,11 @@
  *   npm run bench -- [--backends wasm,cpu] [--batches 1,2,4] [--runs 5] [--rss-calls 20]
  */
 import { execFileSync } from 'child_process';
-import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { readConfig } from '../src/config';
-import { buildFullModelDir, readRecipe } from '../test/full-model';
+import { fullModelDir } from './full-model-dir';
 import { imageFlops } from './flops';
 import { machineInfo, peakGflops } from './machine';
 import type { Measurement } from './measure';
@@ -23,17 +22,6 @@ import { availableBackends } from './backends';
 import { appendRows, replaceSection } from './report';
 
 const REPORT = path.join(__dirname, '..', '..', 'BENCHMARKS.md');
-
-/** The rebuilt full model, kept in the temp dir between runs (its config is checked by the loader). */
-async function fullModelDir(): Promise<string> {
-  const dir = path.join(os.tmpdir(), 'perceiver-io-bench-full');
-  const marker = path.join(dir, '.sha256');
-  if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf-8') === readRecipe().safetensors_sha256) return dir;
-  process.stderr.write(`building the full-size model in ${dir} ...\n`);
-  await buildFullModelDir(dir);
-  fs.writeFileSync(marker, readRecipe().safetensors_sha256);
-  return dir;
-}
 
 function measure(dir: string, backend: string, batch: number, runs: number, rssCalls: number, workers: number): Measurement {
   process.stderr.write(`measuring ${backend} batch ${batch}${workers ? ` on ${workers} workers` : ''} (${runs} runs${rssCalls ? `, RSS over ${rssCalls} calls` : ''}) ...\n`);

@@ -3,7 +3,8 @@
  * `batchSize` images, so memory stays bounded however many images are given, and decodes the next
  * chunk (in the decoder worker) while the model runs on the current one.
  */
-import { InputError } from './errors';
+import { InputError, PerceiverError } from './errors';
+import { explainImage, Explanation, ExplainOptions } from './explain/explanation';
 import { resolveModel } from './hub/resolve-model';
 import { PerceiverImageProcessor } from './image/image-processor';
 import { describeInput, ImageInput } from './image/image-input';
@@ -25,10 +26,15 @@ export type ClassifyResult =
   | { index: number; input: string; predictions: Prediction[]; error?: undefined }
   | { index: number; input: string; error: Error; predictions?: undefined };
 
-const DEFAULTS = { topK: 5, batchSize: 8 };
+/** One image's explanation, or the error that stopped it (the other images still run). */
+export type ExplainResult =
+  | { index: number; input: string; explanation: Explanation; error?: undefined }
+  | { index: number; input: string; error: Error; explanation?: undefined };
 
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new InputError(`${name} must be a positive integer, got ${value}`);
+const DEFAULTS = { topK: 5, batchSize: 8, latents: 16 };
+
+function positiveInteger(value: number, name: string, min = 1): number {
+  if (!Number.isSafeInteger(value) || value < min) throw new InputError(`${name} must be a ${min === 0 ? 'non-negative' : 'positive'} integer, got ${value}`);
   return value;
 }
 
@@ -76,19 +82,68 @@ export class ImageClassifier {
    * be read or decoded yields an error result; the others are still classified.
    */
   async *classifyEach(inputs: readonly ImageInput[], options: ClassifyOptions = {}): AsyncGenerator<ClassifyResult> {
-    const topK = Math.min(positiveInteger(options.topK ?? DEFAULTS.topK, 'topK'), this.model.config.numLabels);
+    const topK = this.topK(options.topK);
     const batchSize = positiveInteger(options.batchSize ?? DEFAULTS.batchSize, 'batchSize');
-    let next = this.prepare(inputs, 0, batchSize);
-    for (let start = 0; start < inputs.length; start += batchSize) {
-      const chunk = await next;
-      if (start + batchSize < inputs.length) next = this.prepare(inputs, start + batchSize, batchSize);
-      yield* await this.classifyPrepared(chunk, topK);
+    for await (const chunk of this.preparedChunks(inputs, batchSize)) yield* await this.classifyPrepared(chunk, topK);
+  }
+
+  /**
+   * Per image, in input order: predictions, the attention rollout map, the latent maps of the
+   * `latents` heaviest latents, and the model-input image they line up with (docs/explain.md).
+   * Rejects with the first image's error, if any fails.
+   */
+  async explain(inputs: readonly ImageInput[], options: ExplainOptions = {}): Promise<Explanation[]> {
+    const results: Explanation[] = [];
+    for await (const result of this.explainEach(inputs, options)) {
+      if (result.error) throw result.error;
+      results.push(result.explanation);
+    }
+    return results;
+  }
+
+  /**
+   * Yields each image's explanation (or error) in input order. One forward pass per image, so memory
+   * stays that of one image whatever the count; the next image is decoded meanwhile. Needs the model
+   * on this thread (a worker pool only returns logits).
+   */
+  async *explainEach(inputs: readonly ImageInput[], options: ExplainOptions = {}): AsyncGenerator<ExplainResult> {
+    const model = this.model;
+    if (model instanceof PerceiverWorkerPool) throw new PerceiverError('explain needs the model on this thread: create the ImageClassifier with workers: 1');
+    const topK = this.topK(options.topK);
+    const latents = Math.min(positiveInteger(options.latents ?? DEFAULTS.latents, 'latents', 0), model.config.numLatents);
+    for await (const [p] of this.preparedChunks(inputs, 1)) {
+      if (p.error) {
+        yield { index: p.index, input: p.input, error: p.error };
+        continue;
+      }
+      const pixelValues = this.processor.toPixelValues([p.image]);
+      let explanation: Explanation;
+      try {
+        explanation = explainImage(model, pixelValues, p.image, { topK, latents, onAttention: options.onAttention });
+      } finally {
+        pixelValues.dispose();
+      }
+      yield { index: p.index, input: p.input, explanation };
     }
   }
 
   /** Frees the model's tensors (and stops its worker threads, if any). */
   async dispose(): Promise<void> {
     await this.model.dispose();
+  }
+
+  private topK(requested: number | undefined): number {
+    return Math.min(positiveInteger(requested ?? DEFAULTS.topK, 'topK'), this.model.config.numLabels);
+  }
+
+  /** The inputs loaded `size` at a time, the next chunk loading while the caller works on this one. */
+  private async *preparedChunks(inputs: readonly ImageInput[], size: number): AsyncGenerator<Prepared[]> {
+    let next = this.prepare(inputs, 0, size);
+    for (let start = 0; start < inputs.length; start += size) {
+      const chunk = await next;
+      if (start + size < inputs.length) next = this.prepare(inputs, start + size, size);
+      yield chunk;
+    }
   }
 
   private prepare(inputs: readonly ImageInput[], start: number, count: number): Promise<Prepared[]> {

@@ -3,7 +3,7 @@ import { ClassifyResult, ImageClassifier } from '../src/classifier';
 import { DEFAULT_MODEL_ID, DEFAULT_REVISION } from '../src/hub/model-id';
 import { terminalProgress } from '../src/hub/progress';
 import { stopDecoderWorker } from '../src/image/decoder-worker';
-import { expandImageArgs, IMAGE_EXTENSIONS } from './image-files';
+import { fileErrorLine, imageFilesReporting, IMAGE_EXTENSIONS } from './image-files';
 import { ProgressBar } from './progress-bar';
 import { parseCommandArgs, UsageError } from './command';
 
@@ -104,10 +104,6 @@ function formatJson(result: ClassifyResult): string {
   return JSON.stringify(body) + '\n';
 }
 
-/** ImageError messages already start with the path; other errors get it prefixed. */
-function errorLine(file: string, message: string): string {
-  return `perceiver-io classify: ${message.startsWith(file) ? message : `${file}: ${message}`}\n`;
-}
 
 export async function main(args: string[]): Promise<number> {
   let settings: Settings | null;
@@ -122,9 +118,9 @@ export async function main(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const { files, problems } = await expandImageArgs(settings.paths);
-  for (const p of problems) process.stderr.write(errorLine(p.path, p.reason));
-  let failures = problems.length;
+  const listed = await imageFilesReporting('classify', settings.paths);
+  const files = listed.files;
+  let failures = listed.failures;
   if (files.length > 0) {
     const onProgress = !settings.quiet && process.stderr.isTTY ? terminalProgress(process.stderr) : undefined;
     const classifier = await ImageClassifier.fromPretrained(settings.model, { revision: settings.revision, onProgress, workers: settings.workers });
@@ -134,7 +130,7 @@ export async function main(args: string[]): Promise<number> {
         progress.clear();
         if (result.error) {
           failures++;
-          process.stderr.write(errorLine(result.input, result.error.message));
+          process.stderr.write(fileErrorLine('classify', result.input, result.error.message));
         }
         const text = settings.json ? formatJson(result) : formatTable(result);
         if (text) process.stdout.write(text);
@@ -145,6 +141,6 @@ export async function main(args: string[]): Promise<number> {
       await stopDecoderWorker();
     }
   }
-  if (failures > 0) process.stderr.write(`perceiver-io classify: ${failures} of ${files.length + problems.length} inputs failed\n`);
+  if (failures > 0) process.stderr.write(`perceiver-io classify: ${failures} of ${files.length + listed.failures} inputs failed\n`);
   return failures > 0 ? 1 : 0;
 }

@@ -13,6 +13,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   classify: { summary: 'Classify image files (top-k labels, table or JSON lines)', module: './classify' },
+  explain: { summary: 'Show where the model looked: attention rollout and latent maps as PNG overlays', module: './explain' },
   convert: { summary: 'Convert pytorch_model.bin (safely, no Python) or safetensors to model.safetensors', module: './convert' },
   inspect: { summary: 'List the tensors, dtypes, shapes and parameter count of a weights file', module: './inspect' },
 };

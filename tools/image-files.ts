@@ -34,3 +34,15 @@ export async function expandImageArgs(args: readonly string[]): Promise<Expanded
   }
   return { files, problems };
 }
+
+/** "perceiver-io <command>: <file>: <message>"; ImageError messages already start with the path. */
+export function fileErrorLine(command: string, file: string, message: string): string {
+  return `perceiver-io ${command}: ${message.startsWith(file) ? message : `${file}: ${message}`}\n`;
+}
+
+/** The image files of the arguments; those that cannot be listed are reported on stderr and counted. */
+export async function imageFilesReporting(command: string, args: readonly string[]): Promise<{ files: string[]; failures: number }> {
+  const { files, problems } = await expandImageArgs(args);
+  for (const p of problems) process.stderr.write(fileErrorLine(command, p.path, p.reason));
+  return { files, failures: problems.length };
+}

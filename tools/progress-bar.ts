@@ -16,11 +16,16 @@ export class ProgressBar {
     if (this.enabled) this.stream.write('\r\x1b[K');
   }
 
-  tick(): void {
-    this.done++;
-    if (!this.enabled) return;
+  tick(steps = 1): void {
+    this.done = Math.min(this.total, this.done + steps);
+    this.redraw();
+    if (this.enabled && this.done === this.total) this.clear();
+  }
+
+  /** Draws the bar again (after clear() made room for a line of output). */
+  redraw(): void {
+    if (!this.enabled || this.done === this.total) return;
     const filled = Math.round((this.done / this.total) * WIDTH);
     this.stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${this.done}/${this.total}`);
-    if (this.done === this.total) this.clear();
   }
 }

@@ -4,7 +4,7 @@
  */
 import { tf, tidy } from '../tf';
 import { InputError } from '../errors';
-import type { AttentionObserver } from '../model/attention-callback';
+import type { AttentionCallback, AttentionObserver } from '../model/attention-callback';
 import { RolloutAccumulator } from './rollout-accumulator';
 
 /** Rows x columns of the input tokens for an input of height x width pixels. */
@@ -22,6 +22,8 @@ export interface RolloutModel {
 export interface AttentionRolloutOptions {
   /** Also return the encoder cross-attention maps of the k latents with the largest weights (default 0: none). */
   latentMaps?: number;
+  /** Also sees every attention as the forward pass makes it (e.g. for progress), after the rollout has folded it in. */
+  onAttention?: AttentionCallback;
 }
 
 export interface AttentionRolloutOutput {
@@ -44,7 +46,14 @@ export function attentionRollout(model: RolloutModel, pixelValues: tf.Tensor4D, 
   const acc = new RolloutAccumulator();
   try {
     return tidy(() => {
-      const { logits } = model.forward(pixelValues, { onAttention: acc.onAttention });
+      const observe = options.onAttention;
+      const onAttention: AttentionCallback = !observe
+        ? acc.onAttention
+        : (probs, site) => {
+            acc.onAttention(probs, site);
+            observe(probs, site);
+          };
+      const { logits } = model.forward(pixelValues, { onAttention });
       const [, , height, width] = pixelValues.shape;
       const grid = model.preprocessor.tokenGrid(height, width);
       const latentWeights = acc.latentWeights();

@@ -16,6 +16,7 @@ import { tf } from '../../src/tf';
 import { initBackend } from '../../src/backend';
 import { PerceiverForImageClassificationFourier } from '../../src/model/perceiver-for-image-classification-fourier';
 import type { AttentionSite } from '../../src/model/attention-callback';
+import { explainImage } from '../../src/explain/explanation';
 import { SafetensorsFile } from '../../src/weights/safetensors';
 import { fixturePath, readFixture } from '../fixtures';
 import { ATTENTION_ABS_TOL, expectMatches, LOGITS_ABS_TOL } from '../parity';
@@ -104,6 +105,27 @@ describe.each(['tiny', 'tiny-b', 'tiny-c'])('%s fixture', (folder) => {
         );
       }
       tf.dispose([x, out.logits, out.rollout, out.latentWeights, out.latentIndices!, out.latentMaps!]);
+    });
+
+    test('explainImage: the same maps as plain data, one image at a time, every latent', () => {
+      const [B, , H, W] = shape();
+      const N = model.config.numLatents;
+      const all = inputs.float32(input);
+      for (let b = 0; b < B; b++) {
+        const x = tf.tensor4d(all.subarray(b * 3 * H * W, (b + 1) * 3 * H * W), [1, 3, H, W]);
+        const image = { width: W, height: H, data: new Uint8Array(3 * H * W) };
+        const e = explainImage(model, x, image, { topK: 3, latents: N });
+        expect(e.image).toBe(image);
+        expect([e.rollout.height, e.rollout.width]).toEqual([H, W]);
+        expectClose(tag(`explainImage rollout[${b}]`), e.rollout.data, want.rollout[b]);
+        expect(e.latents).toHaveLength(N);
+        const w = want.weights[b];
+        expect(e.latents.map((l) => l.index)).toEqual(Array.from(w.keys()).sort((i, j) => w[j] - w[i]));
+        expectClose(tag(`explainImage latent weights[${b}]`), e.latents.map((l) => l.weight), e.latents.map((l) => w[l.index]));
+        for (const l of e.latents) expectClose(tag(`explainImage latent map ${l.index} [${b}]`), l.map.data, want.crossMean[b].subarray(l.index * H * W, (l.index + 1) * H * W));
+        expect(e.predictions.map((p) => p.index)).toHaveLength(3);
+        x.dispose();
+      }
     });
 
     test('onAttention sees every attention once, in Hugging Face order, with exact probabilities even when chunking is asked for', () => {
