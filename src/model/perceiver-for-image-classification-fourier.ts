@@ -11,14 +11,17 @@ import { initBackend, BackendName } from '../backend';
 import { resolveModel, ResolveModelOptions } from '../hub/resolve-model';
 import { PerceiverConfig, readConfig } from '../config';
 import { repeatBatch } from '../layers/batch';
-import { ParameterFactory, ParameterOptions } from '../weights/parameters';
+import { NamedParameter, ParameterFactory, ParameterOptions } from '../weights/parameters';
 import { countParameters, flattenSpec, perceiverSpec } from '../weights/state-dict';
 import { checkWeights, WeightSource } from '../weights/weight-source';
 import { openWeights } from '../weights/open-weights';
 import { PerceiverClassificationDecoder } from './classification-decoder';
-import { EncoderOptions, PerceiverEncoder } from './encoder';
+import { EncoderOptions, EncoderOutput, PerceiverEncoder } from './encoder';
 import { PerceiverImagePreprocessor } from './image-preprocessor';
 import { attentionRollout, AttentionRolloutOptions, AttentionRolloutOutput } from '../explain/attention-rollout';
+import { lossAndGradients, LossAndGradients } from '../train/loss-and-gradients';
+import { LabelsInput } from '../train/loss';
+import { newHeadWeights, NewHeadOptions } from '../train/new-head';
 
 /** outputHiddenStates, outputAttentions, and the attention's chunking options. */
 export type ForwardOptions = EncoderOptions;
@@ -40,6 +43,13 @@ export interface FromPretrainedOptions extends ResolveModelOptions {
   backend?: BackendName;
 }
 
+/**
+ * Under a gradient tape every intermediate is kept anyway, so the online softmax's chunks would save
+ * no memory: the training forward uses one softmax over all tokens (exact, and its gradient is the
+ * plain softmax gradient).
+ */
+export const TRAINING_FORWARD: ForwardOptions = { tokenChunkSize: Number.MAX_SAFE_INTEGER };
+
 export class PerceiverForImageClassificationFourier {
   private constructor(
     readonly config: PerceiverConfig,
@@ -50,6 +60,8 @@ export class PerceiverForImageClassificationFourier {
     readonly decoder: PerceiverClassificationDecoder,
     /** Number of parameters loaded (48,440,627 for the real model). */
     readonly numParameters: number,
+    /** Every parameter tensor by its Hugging Face name (what the training code differentiates). */
+    readonly parameters: ReadonlyMap<string, NamedParameter>,
   ) {}
 
   /** Loads `config.json` and the weights of a model directory, or of a Hub model id (fetched once into the Hugging Face cache). */
@@ -74,7 +86,26 @@ export class PerceiverForImageClassificationFourier {
       p.linear(spec.finalLayer),
     );
     const latents = p.tensor(spec.latents) as tf.Tensor2D;
-    return new PerceiverForImageClassificationFourier(config, latents, new PerceiverImagePreprocessor(), encoder, decoder, countParameters(tensors));
+    return new PerceiverForImageClassificationFourier(config, latents, new PerceiverImagePreprocessor(), encoder, decoder, countParameters(tensors), p.parameters);
+  }
+
+  /**
+   * A trainable copy (every parameter a tf.Variable) with a freshly initialised final layer for new
+   * labels, as Hugging Face's `from_pretrained(..., num_labels=K, ignore_mismatched_sizes=True)`.
+   * The other weights are shared with this model until training changes them.
+   */
+  withNewHead(options: NewHeadOptions): PerceiverForImageClassificationFourier {
+    const { config, weights } = newHeadWeights(this, perceiverSpec(this.config).finalLayer, options);
+    return PerceiverForImageClassificationFourier.fromWeights(config, weights, { trainable: true });
+  }
+
+  /**
+   * Cross-entropy (mean over the batch, as Hugging Face's `labels=`) and its gradient with respect
+   * to every parameter, keyed and shaped as the Hugging Face state dict. The caller owns the tensors.
+   */
+  lossAndGradients(pixelValues: tf.Tensor4D, labels: LabelsInput): LossAndGradients {
+    const shape = { batchSize: pixelValues.shape[0], numLabels: this.config.numLabels };
+    return lossAndGradients(() => this.forward(pixelValues, TRAINING_FORWARD).logits, labels, shape, this.parameters);
   }
 
   /** The latents repeated for each batch element: [N, D] -> [B, N, D]. */
@@ -87,10 +118,7 @@ export class PerceiverForImageClassificationFourier {
    * hidden states and attentions when asked. The caller owns (and disposes) every returned tensor.
    */
   forward(pixelValues: tf.Tensor4D, options: ForwardOptions = {}): PerceiverClassifierOutput {
-    const inputs = this.preprocessor.apply(pixelValues);
-    const latents = this.batchLatents(pixelValues.shape[0]);
-    const encoded = this.encoder.apply(latents, inputs, options);
-    tf.dispose([inputs, latents]);
+    const encoded = this.encode(pixelValues, options);
     const decoded = this.decoder.apply(encoded.lastHiddenState, options);
     encoded.lastHiddenState.dispose();
     const out: PerceiverClassifierOutput = { logits: decoded.logits };
@@ -100,6 +128,15 @@ export class PerceiverForImageClassificationFourier {
       out.crossAttentions = [encoded.crossAttention!, decoded.crossAttention!];
     }
     return out;
+  }
+
+  /** pixel_values [B, 3, H, W] -> the encoder's outputs (final latents [B, N, D]). */
+  encode(pixelValues: tf.Tensor4D, options: EncoderOptions = {}): EncoderOutput {
+    const inputs = this.preprocessor.apply(pixelValues);
+    const latents = this.batchLatents(pixelValues.shape[0]);
+    const encoded = this.encoder.apply(latents, inputs, options);
+    tf.dispose([inputs, latents]);
+    return encoded;
   }
 
   /**

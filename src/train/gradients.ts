@@ -117,8 +117,19 @@ const SPECS: Record<string, GradSpec> = {
   Square: unary((dy, x) => tf.mul(dy, tf.mul(x, 2))),
   Reciprocal: unary((dy, x) => tf.div(dy, tf.neg(tf.square(x)))),
   Neg: { gradFunc: (dy) => ({ x: () => tf.neg(dy) }) },
-  OneHot: { inputsToSave: ['indices'], gradFunc: (_dy, [indices]) => ({ indices: () => tf.zeros(indices.shape) }) },
 };
+
+/**
+ * Kernels run inside a tf.customGrad op, which carries its own gradient (tf.fused.matMul), and the
+ * profile's name of that op itself.
+ */
+const CUSTOM_GRADIENT = new Set(['_FusedMatMul', 'fusedMatMul__op']);
+
+/** The kernels among `names` (e.g. from tf.profile) that autograd could not differentiate. */
+export function getGradientlessKernels(names: readonly string[]): string[] {
+  registerTrainingGradients();
+  return [...new Set(names)].filter((n) => !CUSTOM_GRADIENT.has(n) && !tf.getGradient(n)).sort();
+}
 
 let registered = false;
 
