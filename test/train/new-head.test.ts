@@ -61,7 +61,7 @@ test('training the copy leaves the original untouched; both dispose on their own
   const logitsBefore = tf.tidy(() => base.forward(fx.pixelValues).logits.dataSync().slice());
   const model = base.withNewHead({ numLabels: 4, seed: 1 });
   const latents = model.parameters.get('perceiver.embeddings.latents')!.tensor as tf.Variable;
-  latents.assign(tf.tidy(() => tf.add(latents, 1)));
+  tf.tidy(() => latents.assign(tf.add(latents, 1)));
   const out = model.forward(fx.pixelValues).logits;
   expect(out.shape).toEqual([2, 4]);
   out.dispose();
