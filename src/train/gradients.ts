@@ -70,6 +70,7 @@ const SPECS: Record<string, GradSpec> = {
   },
   Pack: { saveAllInputs: true, gradFunc: (dy, _saved, attrs) => tf.unstack(dy, attrs.axis as number).map((t) => () => t) },
   Reshape: unary((dy, x) => tf.reshape(dy, x.shape)),
+  ExpandDims: { inputsToSave: ['input'], gradFunc: (dy, [input]) => ({ input: () => tf.reshape(dy, input.shape) }) },
   Transpose: { gradFunc: (dy, _s, attrs) => ({ x: () => tf.transpose(dy, getUndoAxesPermutation(attrs.perm as number[])) }) },
   Slice: {
     inputsToSave: ['x'],
