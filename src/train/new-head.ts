@@ -47,6 +47,34 @@ interface ModelParameters {
   readonly parameters: ReadonlyMap<string, NamedParameter>;
 }
 
+/** New values for a parameter, in Hugging Face's shape. */
+interface Replacement {
+  shape: number[];
+  values: () => Float32Array;
+}
+
+/** A weight source over a model's own tensors (shared with it), some of them replaced by new values. */
+export function sharingSource(parameters: ReadonlyMap<string, NamedParameter>, replaced: ReadonlyMap<string, Replacement> = new Map()): SharingWeightSource {
+  const kept = (name: string): NamedParameter => {
+    const p = parameters.get(name);
+    if (!p) throw new ConfigError(`the model has no parameter ${name}`);
+    return p;
+  };
+  const hfShape = (p: NamedParameter) => (p.layout === 'transposed' ? [...p.tensor.shape].reverse() : p.tensor.shape);
+  return {
+    source: 'the model in memory',
+    names: [...parameters.keys()],
+    shapeOf: (name) => replaced.get(name)?.shape ?? hfShape(kept(name)),
+    float32: (name) => {
+      const r = replaced.get(name);
+      if (r) return r.values();
+      const p = kept(name);
+      return tf.tidy(() => (p.layout === 'transposed' ? tf.transpose(p.tensor) : p.tensor).dataSync() as Float32Array);
+    },
+    laidOut: (name) => (replaced.has(name) ? undefined : kept(name).tensor),
+  };
+}
+
 /** The new config and a weight source: the model's tensors (shared) with the final layer replaced. */
 export function newHeadWeights(model: ModelParameters, finalLayer: LinearSpec, options: NewHeadOptions): { config: PerceiverConfig; weights: SharingWeightSource } {
   const config = newHeadConfig(model.config, options);
@@ -54,29 +82,9 @@ export function newHeadWeights(model: ModelParameters, finalLayer: LinearSpec, o
   if (!(std >= 0) || !Number.isFinite(std)) throw new ConfigError(`withNewHead: initializerRange must be a finite number >= 0, got ${std}`);
   const D = finalLayer.weight.shape[1];
   const K = config.numLabels;
-  const head = new Map<string, { shape: number[]; values: () => Float32Array }>([
+  const head = new Map<string, Replacement>([
     [finalLayer.weight.name, { shape: [K, D], values: () => tf.tidy(() => tf.randomNormal([K, D], 0, std, 'float32', options.seed).dataSync() as Float32Array) }],
     [finalLayer.bias.name, { shape: [K], values: () => new Float32Array(K) }],
   ]);
-  const kept = (name: string): NamedParameter => {
-    const p = model.parameters.get(name);
-    if (!p) throw new ConfigError(`withNewHead: the model has no parameter ${name}`);
-    return p;
-  };
-  const hfShape = (p: NamedParameter) => (p.layout === 'transposed' ? [...p.tensor.shape].reverse() : p.tensor.shape);
-  return {
-    config,
-    weights: {
-      source: 'withNewHead',
-      names: [...model.parameters.keys()],
-      shapeOf: (name) => head.get(name)?.shape ?? hfShape(kept(name)),
-      float32: (name) => {
-        const h = head.get(name);
-        if (h) return h.values();
-        const p = kept(name);
-        return tf.tidy(() => (p.layout === 'transposed' ? tf.transpose(p.tensor) : p.tensor).dataSync() as Float32Array);
-      },
-      laidOut: (name) => (head.has(name) ? undefined : kept(name).tensor),
-    },
-  };
+  return { config, weights: sharingSource(model.parameters, head) };
 }
