@@ -176,3 +176,25 @@ export function readableDamagedPngs(): { name: string; bytes: () => Buffer }[] {
     { name: 'PNG with bytes after IEND', bytes: () => Buffer.concat([png, Buffer.from('trailing junk')]) },
   ];
 }
+
+// ---- safetensors ----
+
+/** The tiny fixture's model.safetensors with its 8-byte header length replaced. */
+export function safetensorsWithHeaderLength(length: bigint): Buffer {
+  const bytes = Buffer.from(fs.readFileSync(fixturePath('tiny', 'model.safetensors')));
+  bytes.writeBigUInt64LE(length, 0);
+  return bytes;
+}
+
+/**
+ * A safetensors file whose header names one tensor twice: the first entry's bytes are what
+ * JSON.parse would silently drop, which used to surface as an "overlap or hole".
+ */
+export function safetensorsWithDuplicateKey(): { bytes: Buffer; name: string } {
+  const name = 'perceiver.embeddings.latents';
+  const entry = { dtype: 'F32', shape: [2], data_offsets: [0, 8] };
+  const header = `{"${name}":${JSON.stringify(entry)},"${name}":${JSON.stringify({ ...entry, data_offsets: [8, 16] })}}`;
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(header.length));
+  return { bytes: Buffer.concat([length, Buffer.from(header), Buffer.alloc(16)]), name };
+}
