@@ -6,6 +6,7 @@
 import { parseArgs } from 'util';
 import { tf } from '../src/tf';
 import { BackendName, initBackend } from '../src/backend';
+import '../src/loading/node-loader';
 import { PerceiverForImageClassificationFourier } from '../src/model/perceiver-for-image-classification-fourier';
 import { matmulRates } from './matmul-rate';
 import { stageTimes } from './stages';

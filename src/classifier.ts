@@ -3,13 +3,17 @@
  * `batchSize` images, so memory stays bounded however many images are given, and decodes the next
  * chunk (in the decoder worker) while the model runs on the current one.
  */
+import { initBackend } from './backend';
 import { InputError, PerceiverError } from './errors';
 import { explainImage, Explanation, ExplainOptions } from './explain/explanation';
 import { resolveModel } from './hub/resolve-model';
 import { PerceiverImageProcessor } from './image/image-processor';
 import { describeInput, ImageInput } from './image/image-input';
 import { RgbImage } from './image/rgb-image';
-import { FromPretrainedOptions, PerceiverForImageClassificationFourier } from './model/perceiver-for-image-classification-fourier';
+import './loading/node-loader';
+import { AutoModelForImageClassification } from './model/auto-model';
+import type { PerceiverModel } from './model/perceiver-model';
+import type { FromPretrainedOptions } from './model/pretrained-loader';
 import { PerceiverWorkerPool } from './parallel/worker-pool';
 import { Prediction, topPredictions } from './predictions';
 import { tf } from './tf';
@@ -47,23 +51,29 @@ export interface ClassifierOptions extends FromPretrainedOptions {
    * chunks of >= `workers` images proportionally faster on as many cores; each holds the weights.
    */
   workers?: number;
+  /** BLAS threads (default: PERCEIVER_THREADS, else all cores), split between the workers. */
+  threads?: number;
 }
 
 export class ImageClassifier {
   constructor(
     /** The model on this thread, or a pool of models on worker threads. */
-    readonly model: PerceiverForImageClassificationFourier | PerceiverWorkerPool,
+    readonly model: PerceiverModel | PerceiverWorkerPool,
     readonly processor: PerceiverImageProcessor = new PerceiverImageProcessor(),
   ) {}
 
-  /** Model (config.json + weights) and processor (preprocessor_config.json, or the defaults) from one directory or Hub model id. */
+  /**
+   * Model (config.json + weights; the class picked by AutoModelForImageClassification) and processor
+   * (preprocessor_config.json, or the defaults) from one directory or Hub model id.
+   */
   static async fromPretrained(idOrDir: string, options: ClassifierOptions = {}): Promise<ImageClassifier> {
     const dir = await resolveModel(idOrDir, options);
     const processor = await PerceiverImageProcessor.fromPretrained(dir);
     const workers = options.workers ?? 1;
+    if (workers <= 1 && options.threads !== undefined) await initBackend(options.backend, { threads: options.threads });
     const model = workers > 1
       ? await PerceiverWorkerPool.fromPretrained(dir, { ...options, workers })
-      : await PerceiverForImageClassificationFourier.fromPretrained(dir, options);
+      : await AutoModelForImageClassification.fromPretrained(dir, options);
     return new ImageClassifier(model, processor);
   }
 

@@ -1,12 +1,22 @@
-/** perceiver-io public API: re-exports only. */
+/** perceiver-io public API (Node entry): re-exports, and the Node model loader registered on import. */
+import './loading/node-loader';
 export { tf } from './tf';
 export { initBackend } from './backend';
 export type { BackendInfo, BackendName } from './backend';
 export { parseConfig, readConfig } from './config';
 export type { PerceiverConfig } from './config';
 export { PerceiverError, ConfigError, WeightsError, InputError, BackendError, ImageError, NonFiniteError } from './errors';
+export { PerceiverModel } from './model/perceiver-model';
+export type { ForwardOptions, PerceiverClassifierOutput, PerceiverFeatures } from './model/perceiver-model';
 export { PerceiverForImageClassificationFourier } from './model/perceiver-for-image-classification-fourier';
-export type { ForwardOptions, PerceiverClassifierOutput, FromPretrainedOptions } from './model/perceiver-for-image-classification-fourier';
+export { PerceiverForImageClassificationLearned } from './model/perceiver-for-image-classification-learned';
+export { PerceiverForImageClassificationConvProcessing } from './model/perceiver-for-image-classification-conv-processing';
+export { AutoModelForImageClassification } from './model/auto-model';
+export type { PerceiverImageClassifier } from './model/auto-model';
+export { ARCHITECTURE_NAMES } from './architectures';
+export type { ArchitectureName } from './architectures';
+export { registerPretrainedLoader } from './model/pretrained-loader';
+export type { FromPretrainedOptions, PretrainedFiles, PretrainedLoader } from './model/pretrained-loader';
 export { PerceiverWorkerPool } from './parallel/worker-pool';
 export type { WorkerPoolOptions } from './parallel/worker-pool';
 export { SafetensorsFile } from './weights/safetensors';

@@ -15,6 +15,7 @@ export class ParameterFactory {
     return tf.tensor(this.source.float32(spec.name), spec.shape, 'float32');
   }
 
+  /** A Linear, or a 1x1 conv [out, in, 1, 1] as the per-pixel Linear it is. */
   linear(spec: LinearSpec): Linear {
     const [out, inp] = spec.weight.shape;
     const weight = tf.tidy(() => tf.transpose(tf.tensor2d(this.source.float32(spec.weight.name), [out, inp]))); // [out, in] -> [in, out]

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { tf } from '../../src/tf';
 import { initBackend } from '../../src/backend';
 import { PerceiverForImageClassificationFourier } from '../../src/model/perceiver-for-image-classification-fourier';
-import { fourierPositionFeatures } from '../../src/fourier/position-encoding';
+import { fourierPositionFeatures, PIXELS_MAX_RESOLUTION } from '../../src/fourier/position-encoding';
 import { SafetensorsFile } from '../../src/weights/safetensors';
 import { readFixture, readFixtureJson } from '../fixtures';
 import { buildFullModelDir } from '../full-model';
@@ -47,7 +47,7 @@ test('loads exactly 136 tensors and 48,440,627 parameters', async () => {
 });
 
 test('Fourier features at 224 x 224: first and last 512 tokens', () => {
-  const pos = fourierPositionFeatures(224, 224);
+  const pos = fourierPositionFeatures(224, 224, PIXELS_MAX_RESOLUTION);
   const C = 258;
   expectMatches('full fourier_pos_enc_head', pos.subarray(0, 512 * C), expected, 'fourier_pos_enc_head', { abs: FOURIER_ABS_TOL });
   expectMatches('full fourier_pos_enc_tail', pos.subarray(pos.length - 512 * C), expected, 'fourier_pos_enc_tail', { abs: FOURIER_ABS_TOL });
