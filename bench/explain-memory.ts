@@ -10,6 +10,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { tf } from '../src/tf';
 import { initBackend } from '../src/backend';
+import '../src/loading/node-loader';
 import { PerceiverForImageClassificationFourier } from '../src/model/perceiver-for-image-classification-fourier';
 import { fullModelDir } from './full-model-dir';
 import { machineInfo } from './machine';

@@ -5,7 +5,7 @@
  * layer applications. Our folded cross-attention does fewer; GFLOP/s below are per these counts.
  */
 import type { PerceiverConfig } from '../src/config';
-import { IMAGE_INPUT_CHANNELS } from '../src/weights/state-dict';
+import { NUM_POSITION_FEATURES } from '../src/fourier/position-encoding';
 
 export interface StageFlops {
   crossAttention: number;
@@ -26,7 +26,7 @@ export function imageFlops(config: PerceiverConfig, height: number, width: numbe
   const N = config.numLatents;
   const D = config.dLatents;
   const M = height * width;
-  const C = IMAGE_INPUT_CHANNELS;
+  const C = 3 + NUM_POSITION_FEATURES; // the Fourier model's tokens
   const crossQk = config.qkChannels ?? (config.crossAttentionShapeForAttention === 'q' ? D : C);
   const crossV = config.vChannels ?? crossQk;
   const selfQk = config.qkChannels ?? D;

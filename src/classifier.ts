@@ -3,13 +3,17 @@
  * `batchSize` images, so memory stays bounded however many images are given, and decodes the next
  * chunk (in the decoder worker) while the model runs on the current one.
  */
+import { initBackend } from './backend';
 import { InputError, PerceiverError } from './errors';
 import { explainImage, Explanation, ExplainOptions } from './explain/explanation';
 import { resolveModel } from './hub/resolve-model';
 import { PerceiverImageProcessor } from './image/image-processor';
 import { describeInput, ImageInput } from './image/image-input';
 import { RgbImage } from './image/rgb-image';
-import { FromPretrainedOptions, PerceiverForImageClassificationFourier } from './model/perceiver-for-image-classification-fourier';
+import './loading/node-loader';
+import { AutoModelForImageClassification } from './model/auto-model';
+import type { PerceiverModel } from './model/perceiver-model';
+import type { FromPretrainedOptions } from './model/pretrained-loader';
 import { PerceiverWorkerPool } from './parallel/worker-pool';
 import { Prediction, topPredictions } from './predictions';
 import { tf } from './tf';
@@ -26,6 +30,26 @@ export type ClassifyResult =
   | { index: number; input: string; predictions: Prediction[]; error?: undefined }
   | { index: number; input: string; error: Error; predictions?: undefined };
 
+export interface EmbedOptions {
+  /** Images per model call (default 8). */
+  batchSize?: number;
+  /** Also return each image's final latents [N, D] (default false: only the pooled vector). */
+  latents?: boolean;
+}
+
+/** One image's features from the encoder (PerceiverModel.extractFeatures), as plain arrays. */
+export interface ImageFeatures {
+  /** The mean of the final latents over the N latents: [D]. */
+  pooled: Float32Array;
+  /** With `latents: true`: the final latents, row-major [N, D]. */
+  lastHiddenState?: Float32Array;
+}
+
+/** One image's features, or the error that stopped it (the other images still run). */
+export type EmbedResult =
+  | { index: number; input: string; features: ImageFeatures; error?: undefined }
+  | { index: number; input: string; error: Error; features?: undefined };
+
 /** One image's explanation, or the error that stopped it (the other images still run). */
 export type ExplainResult =
   | { index: number; input: string; explanation: Explanation; error?: undefined }
@@ -38,6 +62,9 @@ function positiveInteger(value: number, name: string, min = 1): number {
   return value;
 }
 
+/** A chunk's result per image: a value, or why the image failed. */
+type PerImage<T> = { index: number; input: string } & ({ value: T; error?: undefined } | { error: Error; value?: undefined });
+
 /** A chunk's inputs after loading: each resized image, or why it failed. */
 type Prepared = { index: number; input: string } & ({ image: RgbImage; error?: undefined } | { error: Error; image?: undefined });
 
@@ -47,23 +74,29 @@ export interface ClassifierOptions extends FromPretrainedOptions {
    * chunks of >= `workers` images proportionally faster on as many cores; each holds the weights.
    */
   workers?: number;
+  /** BLAS threads (default: PERCEIVER_THREADS, else all cores), split between the workers. */
+  threads?: number;
 }
 
 export class ImageClassifier {
   constructor(
     /** The model on this thread, or a pool of models on worker threads. */
-    readonly model: PerceiverForImageClassificationFourier | PerceiverWorkerPool,
+    readonly model: PerceiverModel | PerceiverWorkerPool,
     readonly processor: PerceiverImageProcessor = new PerceiverImageProcessor(),
   ) {}
 
-  /** Model (config.json + weights) and processor (preprocessor_config.json, or the defaults) from one directory or Hub model id. */
+  /**
+   * Model (config.json + weights; the class picked by AutoModelForImageClassification) and processor
+   * (preprocessor_config.json, or the defaults) from one directory or Hub model id.
+   */
   static async fromPretrained(idOrDir: string, options: ClassifierOptions = {}): Promise<ImageClassifier> {
     const dir = await resolveModel(idOrDir, options);
     const processor = await PerceiverImageProcessor.fromPretrained(dir);
     const workers = options.workers ?? 1;
+    if (workers <= 1 && options.threads !== undefined) await initBackend(options.backend, { threads: options.threads });
     const model = workers > 1
       ? await PerceiverWorkerPool.fromPretrained(dir, { ...options, workers })
-      : await PerceiverForImageClassificationFourier.fromPretrained(dir, options);
+      : await AutoModelForImageClassification.fromPretrained(dir, options);
     return new ImageClassifier(model, processor);
   }
 
@@ -87,6 +120,41 @@ export class ImageClassifier {
     for await (const chunk of this.preparedChunks(inputs, batchSize)) yield* await this.classifyPrepared(chunk, topK);
   }
 
+  /** Each image's features, in input order; rejects with the first image's error, if any fails. */
+  async embed(inputs: readonly ImageInput[], options: EmbedOptions = {}): Promise<ImageFeatures[]> {
+    const results: ImageFeatures[] = [];
+    for await (const result of this.embedEach(inputs, options)) {
+      if (result.error) throw result.error;
+      results.push(result.features);
+    }
+    return results;
+  }
+
+  /**
+   * Yields each image's features (or error) in input order, a chunk of `batchSize` images per model
+   * call, the next chunk decoding meanwhile. Needs the model on this thread (a worker pool only
+   * returns logits).
+   */
+  async *embedEach(inputs: readonly ImageInput[], options: EmbedOptions = {}): AsyncGenerator<EmbedResult> {
+    const model = this.localModel('embed');
+    const batchSize = positiveInteger(options.batchSize ?? DEFAULTS.batchSize, 'batchSize');
+    for await (const chunk of this.preparedChunks(inputs, batchSize)) {
+      const rows = await this.perImage(chunk, async (images) => {
+        const pixelValues = this.processor.toPixelValues(images);
+        const { lastHiddenState, pooled } = model.extractFeatures(pixelValues);
+        const [B, N, D] = lastHiddenState.shape;
+        const pooledValues = pooled.dataSync() as Float32Array;
+        const latentValues = options.latents ? (lastHiddenState.dataSync() as Float32Array) : undefined;
+        tf.dispose([pixelValues, lastHiddenState, pooled]);
+        return Array.from({ length: B }, (_, b): ImageFeatures => ({
+          pooled: pooledValues.slice(b * D, (b + 1) * D),
+          ...(latentValues ? { lastHiddenState: latentValues.slice(b * N * D, (b + 1) * N * D) } : {}),
+        }));
+      });
+      yield* rows.map((r): EmbedResult => (r.error ? r : { index: r.index, input: r.input, features: r.value }));
+    }
+  }
+
   /**
    * Per image, in input order: predictions, the attention rollout map, the latent maps of the
    * `latents` heaviest latents, and the model-input image they line up with (docs/explain.md).
@@ -107,8 +175,7 @@ export class ImageClassifier {
    * on this thread (a worker pool only returns logits).
    */
   async *explainEach(inputs: readonly ImageInput[], options: ExplainOptions = {}): AsyncGenerator<ExplainResult> {
-    const model = this.model;
-    if (model instanceof PerceiverWorkerPool) throw new PerceiverError('explain needs the model on this thread: create the ImageClassifier with workers: 1');
+    const model = this.localModel('explain');
     const topK = this.topK(options.topK);
     const latents = Math.min(positiveInteger(options.latents ?? DEFAULTS.latents, 'latents', 0), model.config.numLatents);
     for await (const [p] of this.preparedChunks(inputs, 1)) {
@@ -130,6 +197,11 @@ export class ImageClassifier {
   /** Frees the model's tensors (and stops its worker threads, if any). */
   async dispose(): Promise<void> {
     await this.model.dispose();
+  }
+
+  private localModel(task: string): PerceiverModel {
+    if (this.model instanceof PerceiverWorkerPool) throw new PerceiverError(`${task} needs the model on this thread: create the ImageClassifier with workers: 1`);
+    return this.model;
   }
 
   private topK(requested: number | undefined): number {
@@ -162,14 +234,24 @@ export class ImageClassifier {
   }
 
   private async classifyPrepared(chunk: Prepared[], topK: number): Promise<ClassifyResult[]> {
-    const ok = chunk.filter((p): p is Prepared & { image: RgbImage } => p.image !== undefined);
-    const probabilities = ok.length > 0 ? await this.probabilities(ok.map((p) => p.image)) : [];
-    const byIndex = new Map(ok.map((p, row) => [p.index, row]));
-    return chunk.map((p): ClassifyResult => {
-      if (p.error) return { index: p.index, input: p.input, error: p.error };
-      const row = probabilities[byIndex.get(p.index)!];
-      return { index: p.index, input: p.input, predictions: topPredictions(row, topK, this.model.config.id2label) };
+    const rows = await this.perImage(chunk, (images) => this.probabilities(images));
+    return rows.map((r): ClassifyResult => {
+      if (r.error) return r;
+      try {
+        return { index: r.index, input: r.input, predictions: topPredictions(r.value, topK, this.model.config.id2label, r.input) };
+      } catch (e) {
+        // A non-finite score is this image's error, not the batch's.
+        return { index: r.index, input: r.input, error: e as Error };
+      }
     });
+  }
+
+  /** `compute` on the chunk's loaded images in one call; each image's row, or its loading error, in chunk order. */
+  private async perImage<T>(chunk: Prepared[], compute: (images: RgbImage[]) => Promise<T[]>): Promise<PerImage<T>[]> {
+    const ok = chunk.filter((p): p is Prepared & { image: RgbImage } => p.image !== undefined);
+    const rows = ok.length > 0 ? await compute(ok.map((p) => p.image)) : [];
+    const byIndex = new Map(ok.map((p, row) => [p.index, row]));
+    return chunk.map((p): PerImage<T> => (p.error ? { index: p.index, input: p.input, error: p.error } : { index: p.index, input: p.input, value: rows[byIndex.get(p.index)!] }));
   }
 
   /** Softmax over the logits, one row per image. */

@@ -1,13 +1,17 @@
 /**
- * PerceiverConfig: the fields of a Hugging Face `config.json` that PerceiverForImageClassificationFourier
- * uses, parsed from snake_case JSON and validated with messages that name the field at fault.
+ * PerceiverConfig: the fields of a Hugging Face `config.json` that the Perceiver image classifiers
+ * use, parsed from snake_case JSON and validated with messages that name the field at fault.
  */
 import { promises as fsp } from 'fs';
+import { ArchitectureName, isArchitectureName, unsupportedArchitectureError } from './architectures';
 import { ConfigError } from './errors';
+import { checkRequiredFields, checkSizeLimit, checkWorkLimit } from './config-limits';
 
 export type CrossAttentionShape = 'q' | 'kv';
 
 export interface PerceiverConfig {
+  /** The first supported name of `architectures`; null when config.json has none (the weight names decide). */
+  architecture: ArchitectureName | null;
   /** N: number of latent vectors. */
   numLatents: number;
   /** D: channels of each latent. */
@@ -32,9 +36,14 @@ export interface PerceiverConfig {
   /** Class names by index; `numLabels` = its size. */
   id2label: Record<number, string>;
   numLabels: number;
-  /** Informational fields kept for round trips; unused by the math (see fixtures README). */
+  /** Informational: the math uses LayerNorm eps 1e-5 (see fixtures README). */
   layerNormEps: number;
-  dModel: number;
+  /**
+   * Width of the input tokens as config.json states it (null when absent). The preprocessor sets the
+   * real width; a contradicting value is refused when the model is built.
+   */
+  dModel: number | null;
+  /** Side of the square input the Learned position table is sized for (image_size^2 rows); unused by the others. */
   imageSize: number;
 }
 
@@ -56,7 +65,6 @@ const FIELD = {
 const DEFAULTS: Record<string, unknown> = {
   num_latents: 256,
   d_latents: 1280,
-  d_model: 768,
   num_blocks: 1,
   num_self_attends_per_block: 26,
   num_self_attention_heads: 8,
@@ -79,10 +87,12 @@ export function parseConfig(json: unknown, source = 'config.json'): PerceiverCon
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new ConfigError(`${source}: expected a JSON object`);
   }
+  checkRequiredFields(json as Record<string, unknown>, source);
   const raw = { ...DEFAULTS, ...(json as Record<string, unknown>) };
   const posInt = (field: string): number => {
     const v = raw[field];
     if (!Number.isSafeInteger(v) || (v as number) < 1) fail(field, `must be a positive integer, got ${JSON.stringify(v)}`);
+    checkSizeLimit(field, v as number, source);
     return v as number;
   };
   const optPosInt = (field: string): number | null => (raw[field] === null ? null : posInt(field));
@@ -90,8 +100,10 @@ export function parseConfig(json: unknown, source = 'config.json'): PerceiverCon
   const modelType = raw.model_type;
   if (modelType !== undefined && modelType !== 'perceiver') fail('model_type', `must be "perceiver", got ${JSON.stringify(modelType)}`);
   const archs = raw.architectures;
-  if (archs !== undefined && (!Array.isArray(archs) || !archs.includes('PerceiverForImageClassificationFourier'))) {
-    fail('architectures', `must include "PerceiverForImageClassificationFourier", got ${JSON.stringify(archs)}`);
+  let architecture: ArchitectureName | null = null;
+  if (archs !== undefined && archs !== null) {
+    architecture = (Array.isArray(archs) ? archs.find(isArchitectureName) : undefined) ?? null;
+    if (!architecture) throw unsupportedArchitectureError(source, archs);
   }
   const shape = raw.cross_attention_shape_for_attention;
   if (shape !== 'q' && shape !== 'kv') fail('cross_attention_shape_for_attention', `must be "q" or "kv", got ${JSON.stringify(shape)}`);
@@ -100,8 +112,12 @@ export function parseConfig(json: unknown, source = 'config.json'): PerceiverCon
   const eps = raw.layer_norm_eps;
   if (typeof eps !== 'number' || !(eps > 0)) fail('layer_norm_eps', `must be a positive number, got ${JSON.stringify(eps)}`);
 
+  // Bounded before parseId2Label, which makes num_labels default names.
+  if (typeof raw.num_labels === 'number') checkSizeLimit('num_labels', raw.num_labels, source);
   const id2label = parseId2Label(raw.id2label, raw.num_labels, fail);
+  checkSizeLimit('num_labels', Object.keys(id2label).length, source);
   const config: PerceiverConfig = {
+    architecture,
     numLatents: posInt(FIELD.numLatents),
     dLatents: posInt(FIELD.dLatents),
     numBlocks: posInt(FIELD.numBlocks),
@@ -118,7 +134,7 @@ export function parseConfig(json: unknown, source = 'config.json'): PerceiverCon
     id2label,
     numLabels: Object.keys(id2label).length,
     layerNormEps: eps as number,
-    dModel: posInt('d_model'),
+    dModel: raw.d_model === undefined ? null : optPosInt('d_model'),
     imageSize: posInt('image_size'),
   };
   // The reference's PerceiverEncoder refuses these at construction.
@@ -128,6 +144,7 @@ export function parseConfig(json: unknown, source = 'config.json'): PerceiverCon
       fail(heads, `(${n}) must divide d_latents (${config.dLatents}), as the reference requires`);
     }
   }
+  checkWorkLimit(config, source);
   return config;
 }
 

@@ -1,19 +1,29 @@
-/** perceiver-io public API: re-exports only. */
+/** perceiver-io public API (Node entry): re-exports, and the Node model loader registered on import. */
+import './loading/node-loader';
 export { tf } from './tf';
-export { initBackend } from './backend';
+export { describeBackend, initBackend } from './backend';
 export type { BackendInfo, BackendName } from './backend';
 export { parseConfig, readConfig } from './config';
 export type { PerceiverConfig } from './config';
-export { PerceiverError, ConfigError, WeightsError, InputError, BackendError, ImageError } from './errors';
+export { PerceiverError, ConfigError, WeightsError, InputError, BackendError, ImageError, NonFiniteError } from './errors';
+export { PerceiverModel } from './model/perceiver-model';
+export type { ForwardOptions, PerceiverClassifierOutput, PerceiverFeatures } from './model/perceiver-model';
 export { PerceiverForImageClassificationFourier } from './model/perceiver-for-image-classification-fourier';
-export type { ForwardOptions, PerceiverClassifierOutput, FromPretrainedOptions } from './model/perceiver-for-image-classification-fourier';
+export { PerceiverForImageClassificationLearned } from './model/perceiver-for-image-classification-learned';
+export { PerceiverForImageClassificationConvProcessing } from './model/perceiver-for-image-classification-conv-processing';
+export { AutoModelForImageClassification } from './model/auto-model';
+export type { PerceiverImageClassifier } from './model/auto-model';
+export { ARCHITECTURE_NAMES } from './architectures';
+export type { ArchitectureName } from './architectures';
+export { registerPretrainedLoader } from './model/pretrained-loader';
+export type { FromPretrainedOptions, PretrainedFiles, PretrainedLoader } from './model/pretrained-loader';
 export { PerceiverWorkerPool } from './parallel/worker-pool';
 export type { WorkerPoolOptions } from './parallel/worker-pool';
 export { SafetensorsFile } from './weights/safetensors';
 export { writeSafetensors } from './weights/safetensors-writer';
 export type { WeightSource } from './weights/weight-source';
 export { ImageClassifier } from './classifier';
-export type { ClassifyOptions, ClassifyResult, ExplainResult } from './classifier';
+export type { ClassifyOptions, ClassifyResult, EmbedOptions, EmbedResult, ExplainResult, ImageFeatures } from './classifier';
 export type { AttentionCallback, AttentionSite } from './model/attention-callback';
 export type { AttentionRolloutOptions, AttentionRolloutOutput, TokenGrid } from './explain/attention-rollout';
 export type { AttentionMap, Explanation, ExplainOptions, LatentMap } from './explain/explanation';

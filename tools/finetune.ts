@@ -2,6 +2,8 @@
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { tf } from '../src/tf';
+// Registers the Node model loader (directories and the Hub cache) behind fromPretrained.
+import '../src/loading/node-loader';
 import { readJsonFile } from '../src/config';
 import { LabelledImage, readImageFolder, stratifiedSplit } from '../src/data/image-folder';
 import { processorImageSource } from '../src/data/image-source';
@@ -12,7 +14,7 @@ import { terminalProgress } from '../src/hub/progress';
 import { resolveModel } from '../src/hub/resolve-model';
 import { stopDecoderWorker } from '../src/image/decoder-worker';
 import { PerceiverImageProcessor } from '../src/image/image-processor';
-import { PerceiverForImageClassificationFourier } from '../src/model/perceiver-for-image-classification-fourier';
+import { AutoModelForImageClassification } from '../src/model/auto-model';
 import { CHECKPOINT_DIR, findCheckpoint, TrainingSettings, TrainingState, writeCheckpoint } from '../src/train/checkpoint';
 import { EpochRunner, EpochStats, FitProgress } from '../src/train/fit';
 import { savePretrained, SaveOptions } from '../src/train/save-pretrained';
@@ -180,7 +182,7 @@ async function train(a: Args): Promise<number> {
   const sourceDir = await resolveModel(settings.model, { revision: a.revision, onProgress });
   const sourceConfig = (await readJsonFile(path.join(sourceDir, 'config.json'))) as Record<string, unknown>;
   const processor = await PerceiverImageProcessor.fromPretrained(sourceDir);
-  const base = await PerceiverForImageClassificationFourier.fromPretrained(checkpoint ? checkpoint.dir : sourceDir);
+  const base = await AutoModelForImageClassification.fromPretrained(checkpoint ? checkpoint.dir : sourceDir);
   const initializerRange = typeof sourceConfig.initializer_range === 'number' ? sourceConfig.initializer_range : undefined;
   const model = checkpoint ? trainableCopy(base) : base.withNewHead({ id2label: data.labels, seed: settings.seed, initializerRange });
   base.dispose();

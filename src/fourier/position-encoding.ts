@@ -1,18 +1,24 @@
 /**
  * The fixed 2D Fourier position features of PerceiverFourierPositionEncoding, as the vision
- * checkpoint configures them: 64 bands per dimension, max resolution 224 x 224, sin and cos, with
- * the raw positions concatenated in front. 2 + 2*2*64 = 258 features per token.
+ * checkpoints configure them: 64 bands per dimension, sin and cos, with the raw positions
+ * concatenated in front (2 + 2*2*64 = 258 features per token). Only the max resolution differs:
+ * (224, 224) on the pixel grid of the Fourier model, (56, 56) on the pooled grid of ConvProcessing.
  */
 import { linspaceFloat32 } from './linspace';
 
 export const NUM_BANDS = 64;
-/** Hard-coded in the Hugging Face class: the bands do not depend on the input size. */
-export const MAX_RESOLUTION = [224, 224] as const;
 export const NUM_POSITION_FEATURES = 2 + 2 * 2 * NUM_BANDS;
 
+/** [rows, columns]; hard-coded per class in Hugging Face, so the bands do not depend on the input size. */
+export type MaxResolution = readonly [number, number];
+/** PerceiverForImageClassificationFourier's max_resolution. */
+export const PIXELS_MAX_RESOLUTION: MaxResolution = [224, 224];
+/** PerceiverForImageClassificationConvProcessing's max_resolution (not its 55 x 55 grid). */
+export const CONV_MAX_RESOLUTION: MaxResolution = [56, 56];
+
 /** Frequency bands f_k = linspace(1, res/2, 64) per dimension: [2][64] (row dimension first). */
-export function frequencyBands(): Float32Array[] {
-  return MAX_RESOLUTION.map((res) => linspaceFloat32(1, res / 2, NUM_BANDS));
+export function frequencyBands(maxResolution: MaxResolution): Float32Array[] {
+  return maxResolution.map((res) => linspaceFloat32(1, res / 2, NUM_BANDS));
 }
 
 /**
@@ -39,10 +45,10 @@ function bandTables(positions: Float32Array, bands: Float32Array): { sin: Float3
  * flat Float32Array. Feature order per token: [row, col, sin(pi f row) x64, sin(pi f col) x64,
  * cos(pi f row) x64, cos(pi f col) x64].
  */
-export function fourierPositionFeatures(height: number, width: number): Float32Array {
+export function fourierPositionFeatures(height: number, width: number, maxResolution: MaxResolution): Float32Array {
   const rows = linspaceFloat32(-1, 1, height);
   const cols = linspaceFloat32(-1, 1, width);
-  const [rowBands, colBands] = frequencyBands();
+  const [rowBands, colBands] = frequencyBands(maxResolution);
   const r = bandTables(rows, rowBands);
   const c = bandTables(cols, colBands);
   const C = NUM_POSITION_FEATURES;

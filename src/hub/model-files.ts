@@ -1,5 +1,6 @@
 /** The files a Perceiver image classifier needs from a repository, and how to find them in the cache. */
 import { promises as fsp } from 'fs';
+import { ARCHITECTURE_NAMES, isArchitectureName } from '../architectures';
 import { HubError } from '../errors';
 import { PYTORCH_NAME, SAFETENSORS_NAME } from '../weights/open-weights';
 import { exists, RepoCache } from './cache-layout';
@@ -9,8 +10,6 @@ export const PREPROCESSOR_CONFIG_NAME = 'preprocessor_config.json';
 /** Tried in this order: safetensors needs no conversion. */
 export const WEIGHTS_NAMES = [SAFETENSORS_NAME, PYTORCH_NAME] as const;
 export type WeightsName = (typeof WEIGHTS_NAMES)[number];
-
-const ARCHITECTURE = 'PerceiverForImageClassificationFourier';
 
 /** One revision's files, all present in snapshots/{commit}/. */
 export interface SnapshotFiles {
@@ -27,10 +26,10 @@ export async function checkPerceiverConfig(configFile: string, modelId: string):
     throw new HubError(`${configFile} (config.json of '${modelId}') is not valid JSON: ${(e as Error).message}`, 'not-perceiver');
   }
   const architectures = Array.isArray(config.architectures) ? config.architectures : [];
-  if (config.model_type !== 'perceiver' || (architectures.length > 0 && !architectures.includes(ARCHITECTURE))) {
+  if (config.model_type !== 'perceiver' || (architectures.length > 0 && !architectures.some(isArchitectureName))) {
     throw new HubError(
       `'${modelId}' is not a Perceiver image classifier: its config.json has model_type ${JSON.stringify(config.model_type)} ` +
-        `and architectures ${JSON.stringify(config.architectures)}, expected model_type "perceiver" and ${ARCHITECTURE}`,
+        `and architectures ${JSON.stringify(config.architectures)}, expected model_type "perceiver" and one of ${ARCHITECTURE_NAMES.join(', ')}`,
       'not-perceiver',
     );
   }

@@ -5,11 +5,15 @@
 import { parentPort, workerData } from 'worker_threads';
 import { tf } from '../tf';
 import { initBackend, BackendName } from '../backend';
-import { PerceiverForImageClassificationFourier } from '../model/perceiver-for-image-classification-fourier';
+import '../loading/node-loader';
+import { AutoModelForImageClassification } from '../model/auto-model';
+import type { PerceiverModel } from '../model/perceiver-model';
 
 export interface WorkerInit {
   dir: string;
   backend?: BackendName;
+  /** This worker's share of the BLAS threads. */
+  threads: number;
 }
 
 export type WorkerRequest = { id: number; pixels: Float32Array; shape: [number, number, number, number] };
@@ -22,10 +26,10 @@ export type WorkerReply =
 async function serve(): Promise<void> {
   const port = parentPort!;
   const init = workerData as WorkerInit;
-  let model: PerceiverForImageClassificationFourier;
+  let model: PerceiverModel;
   try {
-    const backend = await initBackend(init.backend);
-    model = await PerceiverForImageClassificationFourier.fromPretrained(init.dir, { backend: backend.name });
+    const backend = await initBackend(init.backend, { threads: init.threads });
+    model = await AutoModelForImageClassification.fromPretrained(init.dir, { backend: backend.name });
     port.postMessage({ id: -1, ready: true, backend: backend.name } satisfies WorkerReply);
   } catch (e) {
     port.postMessage({ id: -1, error: { name: (e as Error).name, message: (e as Error).message } } satisfies WorkerReply);

@@ -1,6 +1,7 @@
 /** The loss of a forward pass and its gradients by tape autograd (tfjs-core's engine). */
 import { tf } from '../tf';
 import type { NamedParameter } from '../weights/parameters';
+import type { ForwardOptions } from '../model/perceiver-model';
 import { registerTrainingGradients } from './gradients';
 import { checkLabels, crossEntropy, LabelsInput } from './loss';
 
@@ -10,6 +11,18 @@ export interface LossAndGradients {
   logits: tf.Tensor2D;
   /** d loss / d parameter, by Hugging Face name, in Hugging Face's shape (Linear weights [out, in]). */
   grads: Record<string, tf.Tensor>;
+}
+
+/**
+ * Under a gradient tape every intermediate is kept anyway, so the online softmax's chunks would save
+ * no memory: the training forward uses one softmax over all tokens (exact, and its gradient is the
+ * plain softmax gradient).
+ */
+export const TRAINING_FORWARD: ForwardOptions = { tokenChunkSize: Number.MAX_SAFE_INTEGER };
+
+/** Batch-norm statistics are buffers, not parameters: Hugging Face neither differentiates nor trains them. */
+export function isBuffer(name: string): boolean {
+  return /\.(running_mean|running_var|num_batches_tracked)$/.test(name);
 }
 
 export interface TapeResult {
@@ -42,19 +55,17 @@ export function tapeGradients(forward: () => tf.Tensor2D, labels: readonly numbe
   return { loss, logits: logits!, grads: grads.map((g, i) => g ?? tf.zerosLike(xs[i])) };
 }
 
-/**
- * `model.lossAndGradients`: every parameter's gradient, keyed and shaped as the Hugging Face state
- * dict. `forward` maps the batch of `batchSize` to logits [B, numLabels].
- */
-export function lossAndGradients(
-  forward: () => tf.Tensor2D,
-  labels: LabelsInput,
-  shape: { batchSize: number; numLabels: number },
-  parameters: ReadonlyMap<string, NamedParameter>,
-): LossAndGradients {
-  const checked = checkLabels(labels, shape.batchSize, shape.numLabels);
-  const named = [...parameters];
-  const r = tapeGradients(forward, checked, named.map(([, p]) => p.tensor));
+interface DifferentiableModel {
+  readonly config: { numLabels: number };
+  readonly parameters: ReadonlyMap<string, NamedParameter>;
+  forward(pixelValues: tf.Tensor4D, options?: ForwardOptions): { logits: tf.Tensor2D };
+}
+
+/** `model.lossAndGradients`: every parameter's gradient, keyed and shaped as the Hugging Face state dict. */
+export function lossAndGradients(model: DifferentiableModel, pixelValues: tf.Tensor4D, labels: LabelsInput): LossAndGradients {
+  const checked = checkLabels(labels, pixelValues.shape[0], model.config.numLabels);
+  const named = [...model.parameters].filter(([name]) => !isBuffer(name));
+  const r = tapeGradients(() => model.forward(pixelValues, TRAINING_FORWARD).logits, checked, named.map(([, p]) => p.tensor));
   const grads: Record<string, tf.Tensor> = {};
   named.forEach(([name, p], i) => {
     grads[name] = p.layout === 'transposed' ? tf.transpose(r.grads[i]) : r.grads[i]; // [in, out] -> HF's [out, in]

@@ -12,9 +12,9 @@ import type { ImageProcessorConfig } from '../image/processor-config';
 import type { NamedParameter } from '../weights/parameters';
 import { TensorToWrite, writeSafetensors } from '../weights/safetensors-writer';
 
-export const MODEL_ARCHITECTURE = 'PerceiverForImageClassificationFourier';
-
 export interface SavableModel {
+  /** The Hugging Face class, written to `architectures`. */
+  readonly architecture: string;
   readonly config: { id2label: Record<number, string>; numLabels: number };
   readonly parameters: ReadonlyMap<string, NamedParameter>;
 }
@@ -23,11 +23,11 @@ export interface SavableModel {
  * The source model's config.json fields, every one kept (as `save_pretrained` keeps the whole
  * config), with the new labels: id2label and label2id as HF writes them (string keys), num_labels, architectures.
  */
-export function hfConfigJson(sourceConfig: Record<string, unknown>, id2label: Record<number, string>): Record<string, unknown> {
+export function hfConfigJson(sourceConfig: Record<string, unknown>, architecture: string, id2label: Record<number, string>): Record<string, unknown> {
   const ids = Object.keys(id2label).map(Number).sort((a, b) => a - b);
   return {
     ...sourceConfig,
-    architectures: [MODEL_ARCHITECTURE],
+    architectures: [architecture],
     id2label: Object.fromEntries(ids.map((i) => [String(i), id2label[i]])),
     label2id: Object.fromEntries(ids.map((i) => [id2label[i], i])),
     num_labels: ids.length,
@@ -76,6 +76,6 @@ export interface SaveOptions {
 export async function savePretrained(dir: string, model: SavableModel, options: SaveOptions): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
   await writeSafetensors(path.join(dir, 'model.safetensors'), parameterTensors(model.parameters), { format: 'pt' });
-  await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(hfConfigJson(options.sourceConfig, model.config.id2label), null, 2) + '\n');
+  await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(hfConfigJson(options.sourceConfig, model.architecture, model.config.id2label), null, 2) + '\n');
   await writeFileAtomic(path.join(dir, 'preprocessor_config.json'), JSON.stringify(hfProcessorJson(options.processor), null, 2) + '\n');
 }

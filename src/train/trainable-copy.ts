@@ -1,7 +1,7 @@
 /** A copy of a model whose parameters are tf.Variables (shared with the original until trained): e.g. a loaded checkpoint to continue training. */
-import { PerceiverForImageClassificationFourier } from '../model/perceiver-for-image-classification-fourier';
+import type { PerceiverModel, PerceiverModelClass } from '../model/perceiver-model';
 import { sharingSource } from './new-head';
 
-export function trainableCopy(model: PerceiverForImageClassificationFourier): PerceiverForImageClassificationFourier {
-  return PerceiverForImageClassificationFourier.fromWeights(model.config, sharingSource(model.parameters), { trainable: true });
+export function trainableCopy<T extends PerceiverModel>(model: T): T {
+  return (model.constructor as PerceiverModelClass<T>).fromWeights(model.config, sharingSource(model.parameters), { trainable: true });
 }

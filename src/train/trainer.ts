@@ -8,10 +8,9 @@
  */
 import { tf } from '../tf';
 import { InputError } from '../errors';
-import { ForwardOptions, TRAINING_FORWARD } from '../model/perceiver-for-image-classification-fourier';
-import type { EncoderOutput } from '../model/encoder';
+import type { ForwardOptions } from '../model/perceiver-model';
 import type { NamedParameter } from '../weights/parameters';
-import { tapeGradients } from './loss-and-gradients';
+import { isBuffer, tapeGradients, TRAINING_FORWARD } from './loss-and-gradients';
 import { checkLabels, crossEntropy } from './loss';
 import { AdamW, OptimizerOptions, OptimizerState, TrainedParameter } from './optimizer';
 
@@ -29,7 +28,7 @@ export interface TrainableModel {
   readonly config: { numLabels: number };
   readonly parameters: ReadonlyMap<string, NamedParameter>;
   readonly decoder: { apply(latents: tf.Tensor3D): { logits: tf.Tensor2D } };
-  encode(pixelValues: tf.Tensor4D, options?: ForwardOptions): EncoderOutput;
+  extractFeatures(pixelValues: tf.Tensor4D): { lastHiddenState: tf.Tensor3D; pooled: tf.Tensor2D };
   forward(pixelValues: tf.Tensor4D, options?: ForwardOptions): { logits: tf.Tensor2D };
 }
 
@@ -71,7 +70,7 @@ export class Trainer {
     if (!(this.learningRate > 0)) throw new InputError(`Trainer: learningRate must be > 0, got ${this.learningRate}`);
     if (!((options.weightDecay ?? 0) >= 0)) throw new InputError(`Trainer: weightDecay must be >= 0, got ${options.weightDecay}`);
     this.trained = [...model.parameters]
-      .filter(([name]) => this.mode === 'all' || name.startsWith(HEAD_PREFIX))
+      .filter(([name]) => !isBuffer(name) && (this.mode === 'all' || name.startsWith(HEAD_PREFIX)))
       .map(([name, p]) => {
         if (!(p.tensor instanceof tf.Variable)) throw new InputError(`Trainer: ${name} is not trainable; train a copy made by model.withNewHead(...)`);
         return { name, variable: p.tensor };
@@ -159,7 +158,9 @@ export class Trainer {
     const missing = this.missingFeatures(batch.keys);
     if (missing.length === 0) return;
     const x = this.pixels(batch, missing.length);
-    const latents = tf.tidy(() => this.model.encode(x).lastHiddenState); // [B, N, D]
+    const features = this.model.extractFeatures(x);
+    features.pooled.dispose();
+    const latents = features.lastHiddenState; // [B, N, D]
     const [, N, D] = latents.shape;
     this.featureShape = [N, D];
     const values = latents.dataSync() as Float32Array;

@@ -46,6 +46,7 @@ export class ParameterFactory {
     return this.parameter(spec.name, 'same', () => tf.tensor(this.source.float32(spec.name), spec.shape, 'float32'));
   }
 
+  /** A Linear, or a 1x1 conv [out, in, 1, 1] as the per-pixel Linear it is. */
   linear(spec: LinearSpec): Linear {
     const [out, inp] = spec.weight.shape;
     const weight = this.parameter(spec.weight.name, 'transposed', () =>

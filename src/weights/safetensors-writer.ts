@@ -12,12 +12,12 @@ export interface TensorToWrite {
   bytes: () => Uint8Array | Promise<Uint8Array>;
 }
 
-/** Header JSON, tensors in name order, padded with spaces so the data starts 8-byte aligned. */
+/** Header JSON, tensors in file order, padded with spaces so the data starts 8-byte aligned. */
 export function encodeHeader(tensors: readonly TensorToWrite[], metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
-  for (const t of sortedByName(tensors)) {
+  for (const t of fileOrder(tensors)) {
     const size = numElements(t.shape) * DTYPE_BYTES[t.dtype];
     header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] };
     offset += size;
@@ -29,8 +29,12 @@ export function encodeHeader(tensors: readonly TensorToWrite[], metadata: Record
   return padded;
 }
 
-function sortedByName(tensors: readonly TensorToWrite[]): TensorToWrite[] {
-  return [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+/**
+ * The safetensors library's order: larger elements first (keeps every tensor aligned), then by
+ * name. For an all-float32 file that is name order; BatchNorm's int64 counter comes first.
+ */
+function fileOrder(tensors: readonly TensorToWrite[]): TensorToWrite[] {
+  return [...tensors].sort((a, b) => DTYPE_BYTES[b.dtype] - DTYPE_BYTES[a.dtype] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
@@ -52,7 +56,7 @@ export async function writeSafetensors(
   const handle = await fsp.open(tmp, 'wx');
   try {
     await handle.write(encodeHeader(tensors, metadata));
-    const ordered = sortedByName(tensors);
+    const ordered = fileOrder(tensors);
     for (let i = 0; i < ordered.length; i++) {
       const t = ordered[i];
       const data = await t.bytes();

@@ -3,14 +3,14 @@
  * stored in the fixtures (the README explains why a running-sum linspace fails the logit tolerance).
  */
 import { linspaceFloat32 } from '../../src/fourier/linspace';
-import { frequencyBands, NUM_POSITION_FEATURES } from '../../src/fourier/position-encoding';
+import { frequencyBands, NUM_POSITION_FEATURES, PIXELS_MAX_RESOLUTION } from '../../src/fourier/position-encoding';
 import { readFixture } from '../fixtures';
 
 const C = NUM_POSITION_FEATURES;
 
 test('frequency bands equal torch.linspace(1, 112, 64) exactly', async () => {
   const expected = (await readFixture('tiny', 'expected.safetensors')).float32('fourier_freq_bands'); // [2, 64]
-  const [rowBands, colBands] = frequencyBands();
+  const [rowBands, colBands] = frequencyBands(PIXELS_MAX_RESOLUTION);
   expect(Array.from(rowBands)).toEqual(Array.from(expected.subarray(0, 64)));
   expect(Array.from(colBands)).toEqual(Array.from(expected.subarray(64, 128)));
 });

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 
-const STORAGE_CLASS = { F32: 'FloatStorage', F16: 'HalfStorage', BF16: 'BFloat16Storage' } as const;
+const STORAGE_CLASS = { F32: 'FloatStorage', F16: 'HalfStorage', BF16: 'BFloat16Storage', I64: 'LongStorage' } as const;
 
 export interface TorchTensorToWrite {
   name: string;

@@ -54,7 +54,7 @@ test('save -> load: the directory classifies exactly as the trained model in mem
 
 test("config.json keeps every field HF's save_pretrained wrote, with the new labels", () => {
   const hf = readFixtureJson<Record<string, unknown>>('train-tiny', 'config.json');
-  const written = JSON.parse(JSON.stringify(hfConfigJson(hf, { 0: 'cat', 1: 'dog' }))) as Record<string, unknown>;
+  const written = JSON.parse(JSON.stringify(hfConfigJson(hf, 'PerceiverForImageClassificationFourier', { 0: 'cat', 1: 'dog' }))) as Record<string, unknown>;
   for (const [key, value] of Object.entries(hf)) {
     if (key === 'id2label' || key === 'label2id') continue;
     expect([key, written[key]]).toEqual([key, value]);

@@ -137,7 +137,7 @@ async function train(options: TrainerOptions, epochs: number, seed: number) {
   const model = base.withNewHead({ id2label: [...PATTERNS], seed });
   base.dispose();
   const trainer = new Trainer(model, options);
-  const encode = jest.spyOn(model, 'encode');
+  const encode = jest.spyOn(model, 'extractFeatures');
   const trainSet = patternSet(12, 1);
   const valSet = patternSet(6, 2);
   const epochStats = [];
