@@ -1,4 +1,11 @@
 /** Golden-output tests against ../shared/fixtures; see test/fixtures.ts. */
+const os = require('os');
+
+const maxWorkers = 2;
+// Each jest worker is a process with its own BLAS thread pool: split the cores between them rather
+// than oversubscribe (OpenBLAS threads spin while waiting). Set before the workers start.
+process.env.PERCEIVER_THREADS ??= String(Math.max(1, Math.floor(os.cpus().length / maxWorkers)));
+
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
@@ -9,5 +16,5 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.ts',
   setupFiles: ['<rootDir>/test/setup-node-loader.ts'],
   // The wasm heap is per process; one worker per core keeps memory bounded on 2-core machines.
-  maxWorkers: 2,
+  maxWorkers,
 };

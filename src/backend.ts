@@ -1,23 +1,40 @@
 /**
- * Choosing the tfjs backend: native TensorFlow (optional dependency) > wasm (SIMD) > cpu.
- * `PERCEIVER_BACKEND=tensorflow|wasm|cpu` overrides the choice. The math only uses the tfjs-core
- * API, so any of them computes the same model.
+ * Choosing the tfjs backend: native TensorFlow (optional dependency) > blas (the wasm kernels with
+ * the system BLAS's sgemm, through koffi) > wasm (SIMD) > cpu. `PERCEIVER_BACKEND` overrides the
+ * choice, `PERCEIVER_THREADS` the BLAS's thread count. The math only uses the tfjs-core API, so
+ * any of them computes the same model.
  */
 import { tf } from './tf';
 import { BackendError } from './errors';
+import type { BlasLibrary } from './blas/library';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export type BackendName = 'tensorflow' | 'blas' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'blas', 'wasm', 'cpu'];
 
 export interface BackendInfo {
   name: BackendName;
   /** Why this backend was chosen and what was skipped, for logs and `--verbose`. */
   reason: string;
-  /** Worker threads the backend computes with (wasm: its thread pool; others: 1 = not reported). */
+  /** Threads the backend computes with (blas: the BLAS's; wasm: its thread pool; others: 1 = not reported). */
   threads: number;
+  /** The BLAS behind the blas backend. */
+  blas?: { vendor: string; file: string; config?: string };
+}
+
+export interface BackendOptions {
+  /** Threads for the BLAS (default: PERCEIVER_THREADS, else all cores). */
+  threads?: number;
+}
+
+/** Node.js only: the BLAS bridge (koffi, fs) is never loaded in a browser bundle's runtime. */
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+function env(name: string): string | undefined {
+  return isNode ? process.env[name] : undefined;
 }
 
 let chosen: BackendInfo | undefined;
+let noticePrinted = false;
 
 /** Loads tfjs-node if it is installed; it registers the 'tensorflow' backend on import. */
 function loadNative(): string | undefined {
@@ -30,10 +47,25 @@ function loadNative(): string | undefined {
   }
 }
 
-async function tryBackend(name: BackendName): Promise<string | undefined> {
+/** Loads the BLAS and registers the blas backend; required here only, so koffi stays out of the math modules. */
+function loadBlasBackend(threads: number | undefined): BlasLibrary {
+  if (!isNode) throw new BackendError('the blas backend needs Node.js (koffi and a system BLAS)');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { registerBlasBackend } = require('./blas/blas-backend') as typeof import('./blas/blas-backend');
+  return registerBlasBackend({ threads });
+}
+
+async function tryBackend(name: BackendName, threads: number | undefined): Promise<string | undefined> {
   if (name === 'tensorflow') {
     const missing = loadNative();
     if (missing) return missing;
+  }
+  if (name === 'blas') {
+    try {
+      loadBlasBackend(threads);
+    } catch (e) {
+      return `blas: ${(e as Error).message}`;
+    }
   }
   if (tf.findBackendFactory(name) === null) return `backend '${name}' is not registered`;
   try {
@@ -46,37 +78,64 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
   }
 }
 
-function wasmThreads(name: BackendName): number {
-  if (name !== 'wasm') return 1;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const wasm = require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number };
-  return wasm.getThreadsCount();
+function describe(name: BackendName, reason: string, threads: number | undefined): BackendInfo {
+  if (name === 'blas') {
+    const lib = loadBlasBackend(threads);
+    return { name, reason, threads: lib.threads, blas: { vendor: lib.vendor, file: lib.file, config: lib.config } };
+  }
+  if (name === 'wasm') {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const wasm = require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number };
+    return { name, reason, threads: wasm.getThreadsCount() };
+  }
+  return { name, reason, threads: 1 };
+}
+
+/** One line for logs and `--verbose`: backend, BLAS file and threads. */
+export function describeBackend(info: BackendInfo): string {
+  const blas = info.blas ? `, ${info.blas.vendor} ${info.blas.file}${info.blas.config ? ` (${info.blas.config})` : ''}` : '';
+  return `backend ${info.name}${blas}, ${info.threads} thread${info.threads === 1 ? '' : 's'} (${info.reason})`;
 }
 
 /**
  * Selects and initialises the backend once per process and reports it. With an explicit request
- * (argument or PERCEIVER_BACKEND) a failure is an error, never a silent fall-back to the slow
- * cpu backend.
+ * (argument or PERCEIVER_BACKEND) a failure is an error, never a silent fall-back. Falling back
+ * from blas to wasm on its own prints one notice saying how to get the fast path.
  */
-export async function initBackend(requested?: BackendName): Promise<BackendInfo> {
-  const wanted = requested ?? parseBackendEnv(process.env.PERCEIVER_BACKEND);
-  if (chosen && (wanted === undefined || wanted === chosen.name)) return chosen;
+export async function initBackend(requested?: BackendName, options: BackendOptions = {}): Promise<BackendInfo> {
+  const wanted = requested ?? parseBackendEnv(env('PERCEIVER_BACKEND'));
+  // undefined: the BLAS's default, all cores.
+  const threads = options.threads ?? parseThreadsEnv(env('PERCEIVER_THREADS'));
+  if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new BackendError(`threads must be a positive integer, got ${threads}`);
+  if (chosen && (wanted === undefined || wanted === chosen.name) && tf.getBackend() === chosen.name) {
+    if (chosen.name === 'blas' && threads !== undefined && threads !== chosen.threads) chosen = describe('blas', chosen.reason, threads);
+    return chosen;
+  }
   if (wanted) {
-    const failure = await tryBackend(wanted);
+    const failure = await tryBackend(wanted, threads);
     if (failure) throw new BackendError(`Requested backend '${wanted}' is unavailable: ${failure}`);
-    chosen = { name: wanted, reason: 'requested explicitly', threads: wasmThreads(wanted) };
+    chosen = describe(wanted, 'requested explicitly', threads);
     return chosen;
   }
   const skipped: string[] = [];
   for (const name of BACKEND_ORDER) {
-    const failure = await tryBackend(name);
+    const failure = await tryBackend(name, threads);
     if (failure) {
       skipped.push(failure);
       continue;
     }
     const reason = skipped.length ? `fell back: ${skipped.join('; ')}` : 'first choice';
-    chosen = { name, reason, threads: wasmThreads(name) };
-    if (name === 'cpu') {
+    chosen = describe(name, reason, threads);
+    if (name === 'wasm' && isNode && !noticePrinted) {
+      noticePrinted = true;
+      const blasFailure = skipped.find((f) => f.startsWith('blas: ')) ?? 'blas: not tried';
+      process.emitWarning(
+        `perceiver-io is using the wasm backend, several times slower than the blas backend, which did not load (${blasFailure}). ` +
+          'Set PERCEIVER_BACKEND=wasm to choose wasm without this notice.',
+        { code: 'PERCEIVER_BLAS_UNAVAILABLE' },
+      );
+    }
+    if (name === 'cpu' && isNode) {
       process.emitWarning(
         `perceiver-io is using the pure-JS cpu backend (${reason}); the full model is ~40-100x slower there.`,
       );
@@ -92,4 +151,13 @@ export function parseBackendEnv(value: string | undefined): BackendName | undefi
   throw new BackendError(
     `PERCEIVER_BACKEND='${value}' is not a backend; expected one of ${BACKEND_ORDER.join(', ')}`,
   );
+}
+
+export function parseThreadsEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new BackendError(`PERCEIVER_THREADS='${value}' is not a positive integer (threads for the BLAS)`);
+  }
+  return n;
 }

@@ -3,6 +3,7 @@
  * `batchSize` images, so memory stays bounded however many images are given, and decodes the next
  * chunk (in the decoder worker) while the model runs on the current one.
  */
+import { initBackend } from './backend';
 import { InputError, PerceiverError } from './errors';
 import { explainImage, Explanation, ExplainOptions } from './explain/explanation';
 import { resolveModel } from './hub/resolve-model';
@@ -73,6 +74,8 @@ export interface ClassifierOptions extends FromPretrainedOptions {
    * chunks of >= `workers` images proportionally faster on as many cores; each holds the weights.
    */
   workers?: number;
+  /** BLAS threads (default: PERCEIVER_THREADS, else all cores), split between the workers. */
+  threads?: number;
 }
 
 export class ImageClassifier {
@@ -90,6 +93,7 @@ export class ImageClassifier {
     const dir = await resolveModel(idOrDir, options);
     const processor = await PerceiverImageProcessor.fromPretrained(dir);
     const workers = options.workers ?? 1;
+    if (workers <= 1 && options.threads !== undefined) await initBackend(options.backend, { threads: options.threads });
     const model = workers > 1
       ? await PerceiverWorkerPool.fromPretrained(dir, { ...options, workers })
       : await AutoModelForImageClassification.fromPretrained(dir, options);
@@ -231,7 +235,14 @@ export class ImageClassifier {
 
   private async classifyPrepared(chunk: Prepared[], topK: number): Promise<ClassifyResult[]> {
     const rows = await this.perImage(chunk, (images) => this.probabilities(images));
-    return rows.map((r): ClassifyResult => (r.error ? r : { index: r.index, input: r.input, predictions: topPredictions(r.value, topK, this.model.config.id2label) }));
+    return rows.map((r): ClassifyResult => {
+      if (r.error) return r;
+      try {
+        return { index: r.index, input: r.input, predictions: topPredictions(r.value, topK, this.model.config.id2label, r.input) };
+      } catch (e) {
+        return { index: r.index, input: r.input, error: e as Error };
+      }
+    });
   }
 
   /** `compute` on the chunk's loaded images in one call; each image's row, or its loading error, in chunk order. */

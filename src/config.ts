@@ -5,6 +5,7 @@
 import { promises as fsp } from 'fs';
 import { ArchitectureName, isArchitectureName, unsupportedArchitectureError } from './architectures';
 import { ConfigError } from './errors';
+import { checkRequiredFields, checkSizeLimit, checkWorkLimit } from './config-limits';
 
 export type CrossAttentionShape = 'q' | 'kv';
 
@@ -86,10 +87,12 @@ export function parseConfig(json: unknown, source = 'config.json'): PerceiverCon
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new ConfigError(`${source}: expected a JSON object`);
   }
+  checkRequiredFields(json as Record<string, unknown>, source);
   const raw = { ...DEFAULTS, ...(json as Record<string, unknown>) };
   const posInt = (field: string): number => {
     const v = raw[field];
     if (!Number.isSafeInteger(v) || (v as number) < 1) fail(field, `must be a positive integer, got ${JSON.stringify(v)}`);
+    checkSizeLimit(field, v as number, source);
     return v as number;
   };
   const optPosInt = (field: string): number | null => (raw[field] === null ? null : posInt(field));
@@ -109,7 +112,10 @@ export function parseConfig(json: unknown, source = 'config.json'): PerceiverCon
   const eps = raw.layer_norm_eps;
   if (typeof eps !== 'number' || !(eps > 0)) fail('layer_norm_eps', `must be a positive number, got ${JSON.stringify(eps)}`);
 
+  // Bounded before parseId2Label, which makes num_labels default names.
+  if (typeof raw.num_labels === 'number') checkSizeLimit('num_labels', raw.num_labels, source);
   const id2label = parseId2Label(raw.id2label, raw.num_labels, fail);
+  checkSizeLimit('num_labels', Object.keys(id2label).length, source);
   const config: PerceiverConfig = {
     architecture,
     numLatents: posInt(FIELD.numLatents),
@@ -138,6 +144,7 @@ export function parseConfig(json: unknown, source = 'config.json'): PerceiverCon
       fail(heads, `(${n}) must divide d_latents (${config.dLatents}), as the reference requires`);
     }
   }
+  checkWorkLimit(config, source);
   return config;
 }
 

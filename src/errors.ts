@@ -52,3 +52,6 @@ export class HubError extends PerceiverError {
 
 /** An output file or directory cannot be written, or exists and would be overwritten without --force. */
 export class OutputError extends PerceiverError {}
+
+/** The model's output for an image holds NaN or Inf, so no ranking can be made from it. */
+export class NonFiniteError extends PerceiverError {}

@@ -5,7 +5,7 @@ export { initBackend } from './backend';
 export type { BackendInfo, BackendName } from './backend';
 export { parseConfig, readConfig } from './config';
 export type { PerceiverConfig } from './config';
-export { PerceiverError, ConfigError, WeightsError, InputError, BackendError, ImageError } from './errors';
+export { PerceiverError, ConfigError, WeightsError, InputError, BackendError, ImageError, NonFiniteError } from './errors';
 export { PerceiverModel } from './model/perceiver-model';
 export type { ForwardOptions, PerceiverClassifierOutput, PerceiverFeatures } from './model/perceiver-model';
 export { PerceiverForImageClassificationFourier } from './model/perceiver-for-image-classification-fourier';

@@ -2,13 +2,14 @@
 import { BackendError } from '../src/errors';
 import { initBackend, parseBackendEnv } from '../src/backend';
 
-test('PERCEIVER_BACKEND accepts the three names and refuses others by name', () => {
+test('PERCEIVER_BACKEND accepts the four names and refuses others by name', () => {
   expect(parseBackendEnv(undefined)).toBeUndefined();
   expect(parseBackendEnv('wasm')).toBe('wasm');
   expect(parseBackendEnv('cpu')).toBe('cpu');
   expect(parseBackendEnv('tensorflow')).toBe('tensorflow');
+  expect(parseBackendEnv('blas')).toBe('blas');
   expect(() => parseBackendEnv('webgl')).toThrow(BackendError);
-  expect(() => parseBackendEnv('webgl')).toThrow("PERCEIVER_BACKEND='webgl' is not a backend; expected one of tensorflow, wasm, cpu");
+  expect(() => parseBackendEnv('webgl')).toThrow("PERCEIVER_BACKEND='webgl' is not a backend; expected one of tensorflow, blas, wasm, cpu");
 });
 
 test('an explicitly requested backend that cannot load is an error, not a fall-back', async () => {

@@ -74,6 +74,18 @@ test('table output for a file, exit 0', async () => {
   expect(run.stdout).toBe(`${file}\n ${row(0)}\n ${row(1)}\n`);
 });
 
+test('--verbose --threads 1 names the backend, its BLAS library file and thread count', async () => {
+  const run = await cli('classify', '--model', MODEL, '--top-k', '1', '--verbose', '--threads', '1', path.join(dir, 'c-coffee.png'));
+  expect(run.code).toBe(0);
+  expect(run.stderr).toMatch(/^perceiver-io classify: backend blas, openblas \S*libopenblas\S*.*, 1 thread \(/m);
+});
+
+test('--threads must be a positive integer', async () => {
+  const run = await cli('classify', '--model', MODEL, '--threads', '0', path.join(dir, 'c-coffee.png'));
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain("--threads must be a positive integer, got '0'");
+});
+
 test('a missing file is reported with its path; exit 1', async () => {
   const missing = path.join(dir, 'missing.jpg');
   const run = await cli('classify', '--model', MODEL, missing);

@@ -1,5 +1,7 @@
 /** `perceiver-io classify`: classify image files with a Perceiver model directory or Hub model id. */
+import { BackendName, describeBackend, initBackend } from '../src/backend';
 import { ClassifyResult, ImageClassifier } from '../src/classifier';
+import { PerceiverWorkerPool } from '../src/parallel/worker-pool';
 import { DEFAULT_MODEL_ID, DEFAULT_REVISION } from '../src/hub/model-id';
 import { terminalProgress } from '../src/hub/progress';
 import { stopDecoderWorker } from '../src/image/decoder-worker';
@@ -30,6 +32,9 @@ Options:
   --workers N           Copies of the model on worker threads (default 1: the main thread). With N
                         cores, --workers N classifies about N times as many images per second when
                         the batch size is at least N; each copy holds its own weights (~200 MB).
+  --threads N           BLAS threads of the blas backend (default PERCEIVER_THREADS, else all cores),
+                        split between the workers.
+  --verbose             Print the backend, its BLAS library file and thread count on stderr.
   --json                One JSON object per image on stdout, as each finishes:
                         {"file", "predictions": [{"label", "score", "index"}]} or {"file", "error"}.
   -h, --help            Show this help.
@@ -38,6 +43,10 @@ A file that cannot be read or decoded is reported (with its path and the reason)
 images are still classified. A progress bar is shown on stderr when it is a terminal.
 
 Exit status: 0 all images classified, 1 some image failed, 2 bad usage.
+
+Backend: tensorflow (tfjs-node, if installed) > blas (the system BLAS through koffi: Debian/Ubuntu
+\`apt-get install libopenblas0-pthread\`, macOS Accelerate) > wasm > cpu; PERCEIVER_BACKEND=blas|wasm|...
+chooses one, PERCEIVER_BLAS=/path/to/libopenblas.so picks the BLAS library file.
 
 Environment: HF_ENDPOINT, HF_TOKEN, HF_HOME / HF_HUB_CACHE, HF_HUB_OFFLINE=1, HTTPS_PROXY / HTTP_PROXY /
 NO_PROXY, as for Python's huggingface_hub.
@@ -59,6 +68,8 @@ interface Settings {
   topK: number;
   batchSize: number;
   workers: number;
+  threads?: number;
+  verbose: boolean;
   json: boolean;
 }
 
@@ -78,6 +89,8 @@ function parseSettings(args: string[]): Settings | null {
     'top-k': { type: 'string' },
     'batch-size': { type: 'string' },
     workers: { type: 'string' },
+    threads: { type: 'string' },
+    verbose: { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -92,6 +105,8 @@ function parseSettings(args: string[]): Settings | null {
     topK: positiveInteger(values['top-k'], '--top-k', 5),
     batchSize: positiveInteger(values['batch-size'], '--batch-size', 8),
     workers: positiveInteger(values.workers, '--workers', 1),
+    threads: values.threads === undefined ? undefined : positiveInteger(values.threads, '--threads', 1),
+    verbose: values.verbose ?? false,
     json: values.json ?? false,
   };
 }
@@ -107,6 +122,14 @@ function formatJson(result: ClassifyResult): string {
   return JSON.stringify(body) + '\n';
 }
 
+
+/** The backend, BLAS file and threads the model computes with (per worker for a pool). */
+async function backendLine(classifier: ImageClassifier): Promise<string> {
+  const info = await initBackend();
+  const model = classifier.model;
+  if (!(model instanceof PerceiverWorkerPool)) return describeBackend(info);
+  return describeBackend({ ...info, name: model.backend as BackendName, threads: model.threadsPerWorker }) + ` in each of ${model.size} workers`;
+}
 
 export async function main(args: string[]): Promise<number> {
   let settings: Settings | null;
@@ -126,7 +149,8 @@ export async function main(args: string[]): Promise<number> {
   let failures = listed.failures;
   if (files.length > 0) {
     const onProgress = !settings.quiet && process.stderr.isTTY ? terminalProgress(process.stderr) : undefined;
-    const classifier = await ImageClassifier.fromPretrained(settings.model, { revision: settings.revision, onProgress, workers: settings.workers });
+    const classifier = await ImageClassifier.fromPretrained(settings.model, { revision: settings.revision, onProgress, workers: settings.workers, threads: settings.threads });
+    if (settings.verbose) process.stderr.write(`perceiver-io classify: ${await backendLine(classifier)}\n`);
     const progress = new ProgressBar(files.length, process.stderr, process.stderr.isTTY === true && files.length > 3);
     try {
       for await (const result of classifier.classifyEach(files, { topK: settings.topK, batchSize: settings.batchSize })) {

@@ -12,6 +12,8 @@ import type { PerceiverModel } from '../model/perceiver-model';
 export interface WorkerInit {
   dir: string;
   backend?: BackendName;
+  /** This worker's share of the BLAS threads. */
+  threads: number;
 }
 
 export type WorkerRequest = { id: number; pixels: Float32Array; shape: [number, number, number, number] };
@@ -26,7 +28,7 @@ async function serve(): Promise<void> {
   const init = workerData as WorkerInit;
   let model: PerceiverModel;
   try {
-    const backend = await initBackend(init.backend);
+    const backend = await initBackend(init.backend, { threads: init.threads });
     model = await AutoModelForImageClassification.fromPretrained(init.dir, { backend: backend.name });
     port.postMessage({ id: -1, ready: true, backend: backend.name } satisfies WorkerReply);
   } catch (e) {

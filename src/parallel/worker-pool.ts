@@ -11,7 +11,7 @@ import { Worker } from 'worker_threads';
 import { tf } from '../tf';
 import { PerceiverError } from '../errors';
 import { checkPixelValues } from '../model/input-preprocessor';
-import { initBackend } from '../backend';
+import { initBackend, parseThreadsEnv } from '../backend';
 import { readConfig, PerceiverConfig } from '../config';
 import { resolveModel } from '../hub/resolve-model';
 import type { FromPretrainedOptions } from '../model/pretrained-loader';
@@ -20,6 +20,16 @@ import type { WorkerInit, WorkerReply, WorkerRequest } from './model-worker';
 export interface WorkerPoolOptions extends FromPretrainedOptions {
   /** Worker threads (default: the number of cores). */
   workers?: number;
+  /**
+   * BLAS threads shared by all workers (default: PERCEIVER_THREADS, else all cores): each worker's
+   * BLAS gets threads / workers of them (at least 1) instead of every worker using every core.
+   */
+  threads?: number;
+}
+
+/** Each worker's share of the BLAS threads. */
+export function threadsPerWorker(threads: number, workers: number): number {
+  return Math.max(1, Math.floor(threads / workers));
 }
 
 /** The worker's compiled script. From the TypeScript sources (ts-jest), the build in dist/ is used. */
@@ -90,21 +100,26 @@ export class PerceiverWorkerPool {
     private readonly workers: ModelWorker[],
     /** The backend the workers compute on. */
     readonly backend: string,
+    /** BLAS threads of each worker (blas backend). */
+    readonly threadsPerWorker: number,
   ) {}
 
   /** Starts the workers and loads the model (directory or Hub id, fetched once here) in each, in parallel. */
   static async fromPretrained(idOrDir: string, options: WorkerPoolOptions = {}): Promise<PerceiverWorkerPool> {
     const count = options.workers ?? os.cpus().length;
     if (!Number.isSafeInteger(count) || count < 1) throw new PerceiverError(`workers must be a positive integer, got ${count}`);
-    await initBackend(options.backend); // this thread too: it makes the logits tensors
+    const total = options.threads ?? parseThreadsEnv(process.env.PERCEIVER_THREADS) ?? os.cpus().length;
+    // OpenBLAS's thread count is per process: this thread sets the same share the workers use.
+    const threads = threadsPerWorker(total, count);
+    await initBackend(options.backend, { threads }); // this thread too: it makes the logits tensors
     const dir = path.resolve(await resolveModel(idOrDir, options));
     const config = await readConfig(path.join(dir, 'config.json'));
     const script = workerScript();
-    const init: WorkerInit = { dir, backend: options.backend };
+    const init: WorkerInit = { dir, backend: options.backend, threads };
     const workers = Array.from({ length: count }, () => new ModelWorker(new Worker(script, { workerData: init })));
     try {
       const backends = await Promise.all(workers.map((w) => w.ready));
-      return new PerceiverWorkerPool(config, workers, backends[0]);
+      return new PerceiverWorkerPool(config, workers, backends[0], threads);
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;

@@ -5,12 +5,12 @@
 import { promises as fsp } from 'fs';
 import { PerceiverConfig } from '../config';
 import { WeightsError } from '../errors';
-import { FloatDtype, FLOAT_DTYPES, fromFloat32 } from './dtypes';
+import { FloatDtype, fromFloat32, toFloat32 } from './dtypes';
 import { SafetensorsFile } from './safetensors';
 import { TensorToWrite, writeSafetensors } from './safetensors-writer';
 import { resolveArchitecture } from '../architectures';
 import { flattenSpec, perceiverSpec } from './state-dict';
-import type { TensorSource } from './tensor-source';
+import { checkFinite, checkFloatDtype, TensorSource } from './tensor-source';
 import { verifyWeights, WeightsSummary } from './verify-weights';
 import { checkWeights } from './weight-source';
 
@@ -22,17 +22,21 @@ export interface ConvertOptions {
   onTensor?: (done: number, total: number, name: string) => void;
 }
 
-/** One tensor's bytes in `dtype`: as stored when it already matches, else via float32 (exact widening, rounded narrowing). */
+/**
+ * One tensor's bytes in `dtype`: as stored when it already matches, else via float32 (exact
+ * widening, rounded narrowing). Checked finite here, so a NaN is reported in the source file.
+ * Integer buffers (BatchNorm's `num_batches_tracked`) are copied as stored.
+ */
 function encodeTensor(source: TensorSource, name: string, dtype: FloatDtype | 'I64'): Uint8Array {
-  const stored = source.dtypeOf(name);
   if (dtype === 'I64') {
+    const stored = source.dtypeOf(name);
     if (stored !== 'I64') throw new WeightsError(`${source.source}: tensor '${name}' has dtype ${stored}, expected I64 (int64)`);
     return source.rawBytes(name);
   }
-  if (!(FLOAT_DTYPES as readonly string[]).includes(stored)) {
-    throw new WeightsError(`${source.source}: tensor '${name}' has dtype ${stored}; only ${FLOAT_DTYPES.join(', ')} weights can be converted`);
-  }
-  return stored === dtype ? source.rawBytes(name) : fromFloat32(source.float32(name), dtype);
+  const stored = checkFloatDtype(source, name, 'only these weights can be converted:');
+  const raw = source.rawBytes(name);
+  const values = checkFinite(source, name, toFloat32(raw, stored));
+  return stored === dtype ? raw : fromFloat32(values, dtype);
 }
 
 /** Writes `outFile` (atomically) and verifies it; a file that fails verification is removed. */

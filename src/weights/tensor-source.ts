@@ -1,5 +1,6 @@
 /** A weight source that also exposes stored dtypes and raw bytes: what convert and inspect read. */
 import { WeightsError } from '../errors';
+import { describeNonFinite } from '../finite';
 import { Dtype, FloatDtype, FLOAT_DTYPES, toFloat32 } from './dtypes';
 import type { WeightSource } from './weight-source';
 
@@ -12,11 +13,29 @@ export interface TensorSource extends WeightSource {
   rawBytes(name: string): Uint8Array;
 }
 
-/** A float tensor's values as float32 (F16/BF16 widened exactly); other dtypes are refused by name. */
-export function float32Of(source: Pick<TensorSource, 'source' | 'dtypeOf' | 'rawBytes'>, name: string): Float32Array {
+type Readable = Pick<TensorSource, 'source' | 'dtypeOf' | 'shapeOf' | 'rawBytes'>;
+
+/** Refuses a float dtype this port cannot compute with, by name. */
+export function checkFloatDtype(source: Readable, name: string, action = 'expected'): FloatDtype {
   const dtype = source.dtypeOf(name);
   if (!(FLOAT_DTYPES as readonly string[]).includes(dtype)) {
-    throw new WeightsError(`${source.source}: tensor '${name}' has dtype ${dtype}; expected one of ${FLOAT_DTYPES.join(', ')}`);
+    throw new WeightsError(`${source.source}: tensor '${name}' has dtype ${dtype}; ${action} ${FLOAT_DTYPES.join(', ')}`);
   }
-  return toFloat32(source.rawBytes(name), dtype as FloatDtype);
+  return dtype as FloatDtype;
+}
+
+/** Refuses a tensor holding NaN or ±Inf, naming the file, the tensor and the element. */
+export function checkFinite(source: Readable, name: string, values: Float32Array): Float32Array {
+  const bad = describeNonFinite(values, source.shapeOf(name));
+  if (bad !== undefined) throw new WeightsError(`${source.source}: tensor '${name}' holds ${bad}; weights must be finite`);
+  return values;
+}
+
+/**
+ * A float tensor's values as float32 (F16/BF16 widened exactly), checked finite: every path that
+ * computes with weights (loading, converting, verifying) reads them through here.
+ */
+export function float32Of(source: Readable, name: string): Float32Array {
+  const dtype = checkFloatDtype(source, name, 'expected one of');
+  return checkFinite(source, name, toFloat32(source.rawBytes(name), dtype));
 }

@@ -38,7 +38,15 @@ const cdnGets = () => hub.requests.filter((r) => r.path.startsWith('/cdn/'));
 test('a connection dropped mid-file is resumed with a Range request', async () => {
   hub.faults.dropAfter.set('model.safetensors', 300_000);
   const dir = await resolveModel(REPO_ID, options());
-  expect(cdnGets().map((r) => r.range)).toEqual([undefined, 'bytes=300000-']);
+  // The resume starts where the partial file on disk ends. That is at most the 300,000 bytes the
+  // server sent: Node's IncomingMessage drops what it still buffered when the connection is cut,
+  // so the exact offset depends on timing (seen: 240,417 under load); a restart would send no Range.
+  const ranges = cdnGets().map((r) => r.range);
+  expect(ranges).toHaveLength(2);
+  expect(ranges[0]).toBeUndefined();
+  const resumedAt = Number(/^bytes=(\d+)-$/.exec(ranges[1] ?? '')?.[1]);
+  expect(resumedAt).toBeGreaterThan(0);
+  expect(resumedAt).toBeLessThanOrEqual(300_000);
   expect(fs.readFileSync(path.join(dir, 'model.safetensors')).equals(weights)).toBe(true);
 });
 
