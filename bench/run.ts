@@ -5,7 +5,9 @@
  * RSS, weight load time, a per-stage breakdown, and the preprocessing time of a 1024x768 JPEG.
  * Appends its rows to BENCHMARKS.md (earlier rows are kept) and rewrites the "latest run" details.
  *
- *   npm run bench -- [--backends wasm,cpu] [--batches 1,2,4] [--runs 5] [--rss-calls 20]
+ *   npm run bench -- [--model fourier|learned|conv] [--backends wasm,cpu] [--batches 1,2,4] [--runs 5] [--rss-calls 20]
+ *
+ * --model picks the full-size classifier (default fourier); rows of the others name it in the backend column.
  */
 import { execFileSync } from 'child_process';
 import * as os from 'os';
@@ -13,7 +15,8 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { readConfig } from '../src/config';
 import { fullModelDir } from './full-model-dir';
-import { imageFlops } from './flops';
+import type { FullFolder } from '../test/full-model';
+import { imageFlops, StageFlops } from './flops';
 import { machineInfo, peakGflops } from './machine';
 import type { Measurement } from './measure';
 import { median } from './measure';
@@ -22,6 +25,9 @@ import { availableBackends } from './backends';
 import { appendRows, replaceSection } from './report';
 
 const REPORT = path.join(__dirname, '..', '..', 'BENCHMARKS.md');
+
+/** --model -> the fixture folder whose recipe rebuilds it. */
+const MODELS: Record<string, FullFolder> = { fourier: 'full', learned: 'learned-full', conv: 'conv-full' };
 
 function measure(dir: string, backend: string, batch: number, runs: number, rssCalls: number, workers: number): Measurement {
   process.stderr.write(`measuring ${backend} batch ${batch}${workers ? ` on ${workers} workers` : ''} (${runs} runs${rssCalls ? `, RSS over ${rssCalls} calls` : ''}) ...\n`);
@@ -40,11 +46,16 @@ async function main(): Promise<void> {
       batches: { type: 'string', default: '1,2,4' },
       runs: { type: 'string', default: '5' },
       'rss-calls': { type: 'string', default: '20' },
+      model: { type: 'string', default: 'fourier' },
     },
   });
-  const dir = await fullModelDir();
+  const folder = MODELS[values.model!];
+  if (!folder) throw new Error(`--model must be one of ${Object.keys(MODELS).join(', ')}, got '${values.model}'`);
+  const label = values.model === 'fourier' ? '' : `${values.model}: `;
+  const dir = await fullModelDir(folder);
   const config = await readConfig(path.join(dir, 'config.json'));
-  const flops = imageFlops(config, 224, 224);
+  // From the first measurement: the token count and width depend on the model's preprocessor.
+  let flops: StageFlops | undefined;
   const machine = machineInfo();
   const peak = peakGflops(machine);
   const backends = values.backends ? values.backends.split(',') : await availableBackends();
@@ -67,13 +78,14 @@ async function main(): Promise<void> {
       process.stderr.write(`${backend} batch ${batch}${workers ? ` on ${workers} workers` : ''} failed: ${(e as Error).message}\n`);
       continue;
     }
+    flops ??= imageFlops(config, m.tokens, m.channels);
     const perImage = median(m.runs) / batch;
     const best = Math.min(...m.runs) / batch;
     const gflops = flops.total / perImage / 1e9;
     // A pool computes on `workers` cores at once: its ceiling is that many single-core MatMuls.
     const matmul = m.matmulGflops['self-attention linear 512x1024x1024'] * Math.max(1, m.workers);
     const row =
-      `| ${date} | ${machine.cpu}, ${machine.cores} cores | ${m.backend} (${m.workers ? `${m.workers} worker threads` : `${m.threads} thread${m.threads > 1 ? 's' : ''}`}) | ${batch} | ` +
+      `| ${date} | ${machine.cpu}, ${machine.cores} cores | ${label}${m.backend} (${m.workers ? `${m.workers} worker threads` : `${m.threads} thread${m.threads > 1 ? 's' : ''}`}) | ${batch} | ` +
         `${perImage.toFixed(2)} | ${best.toFixed(2)} | ${(1 / perImage).toFixed(3)} | ${gflops.toFixed(1)} | ` +
         `${((100 * gflops) / peak).toFixed(0)}% | ${((100 * gflops) / matmul).toFixed(0)}% | ${m.peakRssMiB.toFixed(0)} | ${m.loadSeconds.toFixed(2)} |`;
     appendRows(REPORT, [row]); // kept even if a later configuration fails
@@ -93,8 +105,8 @@ async function main(): Promise<void> {
   }
   const pre = await measurePreprocessing();
   details.push(`Preprocessing a 1024x768 JPEG (decode, crop, Pillow bicubic, normalise): median ${pre.median.toFixed(1)} ms, min ${pre.min.toFixed(1)} ms.`, '');
-  const header = `Run of ${date} on ${machine.cpu} (${machine.cores} cores, ${machine.memoryGiB} GiB), Node ${machine.node}, tfjs ${machine.tfjs}; ` +
-    `reference FLOPs per image ${(flops.total / 1e9).toFixed(1)} G; machine fp32 peak ${peak.toFixed(0)} GFLOP/s.`;
+  const header = `${label ? `${values.model} model: ` : ''}Run of ${date} on ${machine.cpu} (${machine.cores} cores, ${machine.memoryGiB} GiB), Node ${machine.node}, tfjs ${machine.tfjs}; ` +
+    `reference FLOPs per image ${flops ? `${(flops.total / 1e9).toFixed(1)} G` : 'n/a'}; machine fp32 peak ${peak.toFixed(0)} GFLOP/s.`;
   replaceSection(REPORT, [header, '', ...details].join('\n'));
   process.stdout.write(`${rows.join('\n')}\n\n${header}\nwritten to ${REPORT}\n`);
 }
