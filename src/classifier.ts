@@ -235,6 +235,7 @@ export class ImageClassifier {
       try {
         return { index: r.index, input: r.input, predictions: topPredictions(r.value, topK, this.model.config.id2label, r.input) };
       } catch (e) {
+        // A non-finite score is this image's error, not the batch's.
         return { index: r.index, input: r.input, error: e as Error };
       }
     });

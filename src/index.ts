@@ -1,7 +1,7 @@
 /** perceiver-io public API (Node entry): re-exports, and the Node model loader registered on import. */
 import './loading/node-loader';
 export { tf } from './tf';
-export { initBackend } from './backend';
+export { describeBackend, initBackend } from './backend';
 export type { BackendInfo, BackendName } from './backend';
 export { parseConfig, readConfig } from './config';
 export type { PerceiverConfig } from './config';
