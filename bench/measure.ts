@@ -1,19 +1,22 @@
 /**
  * One benchmark configuration (backend x batch size) in its own process, so that peak RSS belongs
  * to it alone (the wasm heap never shrinks). Prints one JSON line with the measurements.
- *   node dist/bench/measure.js --dir MODEL_DIR --backend wasm --batch 1 --runs 5 [--rss-calls 20]
+ *   node dist/bench/measure.js --dir MODEL_DIR --backend blas --threads 2 --batch 1 --runs 5 [--rss-calls 20]
  */
 import { parseArgs } from 'util';
 import { tf } from '../src/tf';
-import { BackendName, initBackend } from '../src/backend';
+import { BackendName, describeBackend, initBackend } from '../src/backend';
 import '../src/loading/node-loader';
 import { PerceiverForImageClassificationFourier } from '../src/model/perceiver-for-image-classification-fourier';
 import { matmulRates } from './matmul-rate';
 import { stageTimes } from './stages';
+import { KernelTime, kernelTimes } from './kernel-profile';
 import { PerceiverWorkerPool } from '../src/parallel/worker-pool';
 
 export interface Measurement {
   backend: string;
+  /** describeBackend(): backend, BLAS library file, threads. */
+  backendLine: string;
   threads: number;
   /** Worker threads of a PerceiverWorkerPool, each with a model; 0 = the model on the main thread. */
   workers: number;
@@ -22,6 +25,8 @@ export interface Measurement {
   /** Seconds per forward pass of the whole batch. */
   runs: number[];
   stages: Record<string, number>;
+  /** tf.profile of one forward pass, by kernel (main-thread runs only). */
+  kernels: KernelTime[];
   matmulGflops: Record<string, number>;
   peakRssMiB: number;
   /** RSS after each of --rss-calls extra forward passes (MiB). */
@@ -48,10 +53,12 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '5' },
       'rss-calls': { type: 'string', default: '0' },
       workers: { type: 'string', default: '0' },
+      threads: { type: 'string' },
     },
   });
-  if (Number(values.workers) > 0) return measurePool(values.dir!, values.backend as BackendName, Number(values.batch), Number(values.runs), Number(values.workers));
-  const backend = await initBackend(values.backend as BackendName);
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (Number(values.workers) > 0) return measurePool(values.dir!, values.backend as BackendName, Number(values.batch), Number(values.runs), Number(values.workers), threads);
+  const backend = await initBackend(values.backend as BackendName, { threads });
   const batch = Number(values.batch);
   const t0 = performance.now();
   const model = await PerceiverForImageClassificationFourier.fromPretrained(values.dir!);
@@ -69,6 +76,7 @@ async function main(): Promise<void> {
   forward(); // warm-up: XNNPACK packs the weights, position features are cached
   const runs = Array.from({ length: Number(values.runs) }, forward);
   const stages = stageTimes(model, x);
+  const kernels = await kernelTimes(model, x);
   const rssAfterCalls: number[] = [];
   for (let i = 0; i < Number(values['rss-calls']); i++) {
     forward();
@@ -76,12 +84,14 @@ async function main(): Promise<void> {
   }
   const result: Measurement = {
     backend: backend.name,
+    backendLine: describeBackend(backend),
     threads: backend.threads,
     workers: 0,
     batch,
     loadSeconds,
     runs,
     stages,
+    kernels,
     matmulGflops: bestRates(matmulBefore, matmulRates()),
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     rssAfterCalls,
@@ -92,12 +102,13 @@ async function main(): Promise<void> {
 }
 
 /** Throughput of a worker pool: the batch split across `workers` models on as many threads. */
-async function measurePool(dir: string, backend: BackendName, batch: number, runs: number, workers: number): Promise<void> {
-  await initBackend(backend);
-  const matmulBefore = matmulRates();
+async function measurePool(dir: string, backend: BackendName, batch: number, runs: number, workers: number, threads: number | undefined): Promise<void> {
   const t0 = performance.now();
-  const pool = await PerceiverWorkerPool.fromPretrained(dir, { workers, backend });
+  const pool = await PerceiverWorkerPool.fromPretrained(dir, { workers, backend, threads });
   const loadSeconds = (performance.now() - t0) / 1000;
+  const info = await initBackend(backend); // this thread: the same per-worker thread share
+  // One worker's ceiling: its share of the threads, measured on this thread while the workers idle.
+  const matmulBefore = matmulRates();
   const x = tf.randomNormal([batch, 3, 224, 224], 0, 1, 'float32', 7) as tf.Tensor4D;
   const forward = async () => {
     const t = performance.now();
@@ -111,12 +122,14 @@ async function measurePool(dir: string, backend: BackendName, batch: number, run
   x.dispose();
   const result: Measurement = {
     backend: pool.backend,
-    threads: 1,
+    backendLine: `${describeBackend(info)} in each of ${workers} workers`,
+    threads: pool.threadsPerWorker,
     workers,
     batch,
     loadSeconds,
     runs: times,
     stages: {},
+    kernels: [],
     matmulGflops: bestRates(matmulBefore, matmulRates()),
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     rssAfterCalls: [],

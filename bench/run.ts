@@ -1,11 +1,15 @@
 /**
- * `npm run bench`: the full-size model (PRNG weights from ../shared/fixtures/full) at batch 1, 2
- * and 4 on every available backend, each configuration in its own process; per-image latency,
- * throughput, achieved GFLOP/s against the machine's peak and the backend's own MatMul rate, peak
- * RSS, weight load time, a per-stage breakdown, and the preprocessing time of a 1024x768 JPEG.
+ * `npm run bench`: the full-size model (PRNG weights from ../shared/fixtures/full) at batch 1 and 8
+ * on every available backend (blas at 1 and 2 BLAS threads, wasm), each configuration in its own
+ * process; per-image latency, throughput, achieved GFLOP/s against the machine's peak and against
+ * the backend's own 2-D MatMul rate (for blas: cblas_sgemm) measured in the same process, peak RSS,
+ * weight load time, a per-stage breakdown, and the preprocessing time of a 1024x768 JPEG.
  * Appends its rows to BENCHMARKS.md (earlier rows are kept) and rewrites the "latest run" details.
  *
- *   npm run bench -- [--backends wasm,cpu] [--batches 1,2,4] [--runs 5] [--rss-calls 20]
+ *   npm run bench -- [--backends blas,wasm,cpu] [--threads 1,2] [--batches 1,8] [--baseline-batches 1] [--runs 5] [--rss-calls 20]
+ *
+ * The backends without BLAS (wasm, cpu: the baselines) run only --baseline-batches (default 1):
+ * a wasm batch of 8 takes several minutes per forward pass and no target concerns it.
  */
 import { execFileSync } from 'child_process';
 import * as os from 'os';
@@ -23,11 +27,26 @@ import { appendRows, replaceSection } from './report';
 
 const REPORT = path.join(__dirname, '..', '..', 'BENCHMARKS.md');
 
-function measure(dir: string, backend: string, batch: number, runs: number, rssCalls: number, workers: number): Measurement {
-  process.stderr.write(`measuring ${backend} batch ${batch}${workers ? ` on ${workers} workers` : ''} (${runs} runs${rssCalls ? `, RSS over ${rssCalls} calls` : ''}) ...\n`);
+interface Configuration {
+  backend: string;
+  batch: number;
+  /** BLAS threads (blas; the whole pool's for workers > 0); wasm computes on one thread in Node. */
+  threads: number;
+  workers: number;
+}
+
+function label({ backend, batch, threads, workers }: Configuration): string {
+  return `${backend}${backend === 'blas' ? ` ${threads} thread${threads > 1 ? 's' : ''}` : ''} batch ${batch}${workers ? ` on ${workers} workers` : ''}`;
+}
+
+function measure(dir: string, c: Configuration, runs: number, rssCalls: number): Measurement {
+  process.stderr.write(`measuring ${label(c)} (${runs} runs${rssCalls ? `, RSS over ${rssCalls} calls` : ''}) ...\n`);
   const out = execFileSync(
     process.execPath,
-    [path.join(__dirname, 'measure.js'), '--dir', dir, '--backend', backend, '--batch', String(batch), '--runs', String(runs), '--rss-calls', String(rssCalls), '--workers', String(workers)],
+    [
+      path.join(__dirname, 'measure.js'), '--dir', dir, '--backend', c.backend, '--batch', String(c.batch), '--runs', String(runs),
+      '--rss-calls', String(rssCalls), '--workers', String(c.workers), '--threads', String(c.threads),
+    ],
     { encoding: 'utf-8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
   );
   return JSON.parse(out.trim().split('\n').pop()!) as Measurement;
@@ -37,7 +56,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       backends: { type: 'string' },
-      batches: { type: 'string', default: '1,2,4' },
+      threads: { type: 'string', default: '1,2' },
+      batches: { type: 'string', default: '1,8' },
+      'baseline-batches': { type: 'string', default: '1' },
       runs: { type: 'string', default: '5' },
       'rss-calls': { type: 'string', default: '20' },
     },
@@ -52,19 +73,23 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const details: string[] = [];
   const cores = os.cpus().length;
-  const configs = backends.flatMap((backend) =>
-    values.batches!.split(',').map(Number).flatMap((batch) => [
-      { backend, batch, workers: 0 },
-      // Both cores: one model per worker thread, the batch split between them.
-      ...(batch >= cores && cores > 1 ? [{ backend, batch, workers: cores }] : []),
-    ]),
+  const threadCounts = values.threads!.split(',').map(Number);
+  const configs: Configuration[] = backends.flatMap((backend) =>
+    (backend === 'blas' ? threadCounts : [1]).flatMap((threads) =>
+      (backend === 'wasm' || backend === 'cpu' ? values['baseline-batches']! : values.batches!).split(',').map(Number).flatMap((batch) => [
+        { backend, batch, threads, workers: 0 },
+        // All cores as one model per worker thread (each worker's BLAS on its share), the batch split between them.
+        ...(batch >= cores && cores > 1 && threads === Math.max(...threadCounts) ? [{ backend, batch, threads: cores, workers: cores }] : []),
+      ]),
+    ),
   );
-  for (const { backend, batch, workers } of configs) {
+  for (const c of configs) {
+    const { batch, workers } = c;
     let m: Measurement;
     try {
-      m = measure(dir, backend, batch, Number(values.runs), batch === 1 && !workers ? Number(values['rss-calls']) : 0, workers);
+      m = measure(dir, c, Number(values.runs), batch === 1 && !workers ? Number(values['rss-calls']) : 0);
     } catch (e) {
-      process.stderr.write(`${backend} batch ${batch}${workers ? ` on ${workers} workers` : ''} failed: ${(e as Error).message}\n`);
+      process.stderr.write(`${label(c)} failed: ${(e as Error).message}\n`);
       continue;
     }
     const perImage = median(m.runs) / batch;
@@ -72,20 +97,27 @@ async function main(): Promise<void> {
     const gflops = flops.total / perImage / 1e9;
     // A pool computes on `workers` cores at once: its ceiling is that many single-core MatMuls.
     const matmul = m.matmulGflops['self-attention linear 512x1024x1024'] * Math.max(1, m.workers);
+    const threads = m.workers ? `${m.workers} worker threads${m.backend === 'blas' ? ` x ${m.threads} BLAS thread${m.threads > 1 ? 's' : ''}` : ''}` : `${m.threads} thread${m.threads > 1 ? 's' : ''}`;
     const row =
-      `| ${date} | ${machine.cpu}, ${machine.cores} cores | ${m.backend} (${m.workers ? `${m.workers} worker threads` : `${m.threads} thread${m.threads > 1 ? 's' : ''}`}) | ${batch} | ` +
+      `| ${date} | ${machine.cpu}, ${machine.cores} cores | ${m.backend} (${threads}) | ${batch} | ` +
         `${perImage.toFixed(2)} | ${best.toFixed(2)} | ${(1 / perImage).toFixed(3)} | ${gflops.toFixed(1)} | ` +
-        `${((100 * gflops) / peak).toFixed(0)}% | ${((100 * gflops) / matmul).toFixed(0)}% | ${m.peakRssMiB.toFixed(0)} | ${m.loadSeconds.toFixed(2)} |`;
+        `${((100 * gflops) / peak).toFixed(0)}% | ${((100 * gflops) / matmul).toFixed(0)}% | ${m.peakRssMiB.toFixed(0)} | ${m.loadSeconds.toFixed(2)} | ${matmul.toFixed(1)} |`;
     appendRows(REPORT, [row]); // kept even if a later configuration fails
     rows.push(row);
-    if (workers) continue; // a pool has no per-stage breakdown
-    details.push(`#### ${m.backend}, batch ${batch}`, '', '| stage | seconds (whole batch) | GFLOP/s |', '|---|---|---|');
+    if (workers) {
+      details.push(`#### ${m.backend} (${threads}), batch ${batch}`, '', m.backendLine, '');
+      continue; // a pool has no per-stage breakdown
+    }
+    details.push(`#### ${m.backend} (${threads}), batch ${batch}`, '', m.backendLine, '', '| stage | seconds (whole batch) | GFLOP/s |', '|---|---|---|');
     for (const [stage, seconds] of Object.entries(m.stages)) {
       const stageFlops = stage.startsWith('latent block')
         ? flops.selfAttentionLayer * config.numSelfAttendsPerBlock
         : stage === 'encoder cross-attention' ? flops.crossAttention : stage === 'decoder' ? flops.decoder : 0;
       details.push(`| ${stage} | ${seconds.toFixed(3)} | ${stageFlops ? ((stageFlops * batch) / seconds / 1e9).toFixed(1) : '-'} |`);
     }
+    const total = m.kernels.reduce((sum, k) => sum + k.ms, 0);
+    details.push('', '| kernel (one forward, tf.profile) | calls | ms | share |', '|---|---|---|---|');
+    for (const k of m.kernels.slice(0, 12)) details.push(`| ${k.kernel} | ${k.calls} | ${k.ms.toFixed(0)} | ${((100 * k.ms) / total).toFixed(1)}% |`);
     details.push('', `2-D MatMul rate of this backend on the model's shapes (GFLOP/s): ${Object.entries(m.matmulGflops).map(([k, v]) => `${k}: ${v.toFixed(1)}`).join('; ')}.`, '');
     if (m.rssAfterCalls.length) {
       details.push(`RSS after each of ${m.rssAfterCalls.length} further calls (MiB): ${m.rssAfterCalls.map((r) => r.toFixed(0)).join(', ')}.`, '');

@@ -47,12 +47,22 @@ function loadNative(): string | undefined {
   }
 }
 
-/** Loads the BLAS and registers the blas backend; required here only, so koffi stays out of the math modules. */
+type BlasBackendLoader = (threads: number | undefined) => BlasLibrary;
+let blasLoader: BlasBackendLoader | undefined;
+
+/**
+ * The Node entry plugs the BLAS bridge in here (src/blas/node-entry.ts), so that this module, which
+ * the model code imports, never imports koffi or fs itself.
+ */
+export function registerBlasBackendLoader(load: BlasBackendLoader): void {
+  blasLoader = load;
+}
+
+/** Loads the BLAS and registers the blas backend (once; later calls only change the thread count). */
 function loadBlasBackend(threads: number | undefined): BlasLibrary {
   if (!isNode) throw new BackendError('the blas backend needs Node.js (koffi and a system BLAS)');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { registerBlasBackend } = require('./blas/blas-backend') as typeof import('./blas/blas-backend');
-  return registerBlasBackend({ threads });
+  if (!blasLoader) throw new BackendError("the blas backend is not part of this entry point; import 'perceiver-io' (the Node entry) to get it");
+  return blasLoader(threads);
 }
 
 async function tryBackend(name: BackendName, threads: number | undefined): Promise<string | undefined> {

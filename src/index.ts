@@ -1,7 +1,7 @@
 /** perceiver-io public API (Node entry): re-exports, and the Node model loader registered on import. */
 import './loading/node-loader';
 export { tf } from './tf';
-export { initBackend } from './backend';
+export { describeBackend, initBackend } from './backend';
 export type { BackendInfo, BackendName } from './backend';
 export { parseConfig, readConfig } from './config';
 export type { PerceiverConfig } from './config';
@@ -23,7 +23,7 @@ export { SafetensorsFile } from './weights/safetensors';
 export { writeSafetensors } from './weights/safetensors-writer';
 export type { WeightSource } from './weights/weight-source';
 export { ImageClassifier } from './classifier';
-export type { ClassifyOptions, ClassifyResult, ExplainResult } from './classifier';
+export type { ClassifyOptions, ClassifyResult, EmbedOptions, EmbedResult, ExplainResult, ImageFeatures } from './classifier';
 export type { AttentionCallback, AttentionSite } from './model/attention-callback';
 export type { AttentionRolloutOptions, AttentionRolloutOutput, TokenGrid } from './explain/attention-rollout';
 export type { AttentionMap, Explanation, ExplainOptions, LatentMap } from './explain/explanation';

@@ -44,7 +44,7 @@ interface Candidate {
 }
 
 const LINUX: Candidate[] = [
-  { vendor: 'openblas', names: ['libopenblas.so.0', 'libopenblas.so', 'libopenblasp.so.0'] },
+  { vendor: 'openblas', names: ['libopenblas.so.0', 'libopenblas.so.3', 'libopenblas.so', 'libopenblasp.so.0'] },
   { vendor: 'blis', names: ['libblis.so.4', 'libblis.so.3', 'libblis.so'] },
   { vendor: 'mkl', names: ['libmkl_rt.so.2', 'libmkl_rt.so'] },
 ];

@@ -7,28 +7,11 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
 import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, SgemmFunction } from './library';
+import { heapF32, heapOffset } from './heap';
 
 type TensorInfo = tf.TensorInfo;
 
 export const BLAS_BACKEND_NAME = 'blas';
-
-/** A Float32Array over the whole wasm heap, re-made when the heap grows (its buffer is replaced). */
-function heapF32(backend: BackendWasm): Float32Array {
-  // HEAPU8 is Emscripten's; its type package is not a dependency.
-  const buffer = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer;
-  let view = heapViews.get(backend);
-  if (!view || view.buffer !== buffer) {
-    view = new Float32Array(buffer);
-    heapViews.set(backend, view);
-  }
-  return view;
-}
-const heapViews = new WeakMap<BackendWasm, Float32Array>();
-
-/** Element offset of a tensor's data in the heap. */
-function offsetOf(backend: BackendWasm, t: TensorInfo): number {
-  return backend.dataIdMap.get(t.dataId)!.memoryOffset / 4;
-}
 
 /**
  * For each output batch element (row-major over the broadcast batch shape), the index of the
@@ -106,10 +89,10 @@ export function sgemmOnHeap(
   const heap = heapF32(backend); // after makeOutput: allocating may have grown the heap
   const size = m * n;
   const batch = tf.util.sizeFromShape(outShape.slice(0, -2));
-  const c0 = offsetOf(backend, out);
+  const c0 = heapOffset(backend, out);
   if (size * batch === 0) return out;
   if (rowBias) {
-    const bias = offsetOf(backend, rowBias);
+    const bias = heapOffset(backend, rowBias);
     if (tf.util.sizeFromShape(rowBias.shape) === n) heap.copyWithin(c0, bias, bias + n);
     else heap.fill(heap[bias], c0, c0 + n);
     // Doubling copies fill the remaining rows of every matrix at memcpy speed.
@@ -121,8 +104,8 @@ export function sgemmOnHeap(
   const outBatch = outShape.slice(0, -2);
   const aIndex = batchIndices(outBatch, a.shape.slice(0, -2));
   const bIndex = batchIndices(outBatch, b.shape.slice(0, -2));
-  const aBase = offsetOf(backend, a);
-  const bBase = offsetOf(backend, b);
+  const aBase = heapOffset(backend, a);
+  const bBase = heapOffset(backend, b);
   const lda = transposeA ? m : k;
   const ldb = transposeB ? k : n;
   const beta = rowBias ? 1 : 0;

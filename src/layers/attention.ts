@@ -5,7 +5,8 @@
  *
  * Formulation chosen by measurement on wasm: only 2-D, non-transposed matMul runs on XNNPACK
  * (~25 GFLOP/s here); batched and transposed matmuls fall to a ~1 GFLOP/s loop. So batches and
- * heads are loops of 2-D matmuls, and K is transposed explicitly once per batch element.
+ * heads are loops of 2-D matmuls, and K is transposed explicitly once per chunk on wasm; where the
+ * kernel takes a transposed operand at full speed (blas, tensorflow) K is passed as is.
  */
 import { tf, tidy } from '../tf';
 import { AttentionChannels } from './attention-channels';
@@ -13,6 +14,7 @@ import { batchElement, stackBatch } from './batch';
 import { LayerNorm } from './layer-norm';
 import { addChunk, disposeState, SoftmaxState } from './online-softmax';
 import { Linear } from './linear';
+import { transposedOperandIsFast } from './matmul-layout';
 
 export interface AttentionWeights {
   layernorm1: LayerNorm;
@@ -102,11 +104,14 @@ export class MultiHeadAttention {
     // Scaling q (N x qk) instead of the scores (N x M) is the same math with fewer multiplies.
     const q = tf.mul(w.query.apply(qIn), 1 / Math.sqrt(dQk)) as tf.Tensor2D; // [N, qk]
     const fold = this.foldsKeysValues(N, options);
-    const keyT = fold ? w.key.transposedWeight() : undefined; // [qk, kvDim]
+    const fast = transposedOperandIsFast();
     // Per head, what multiplies the (transposed) keys: q_h, or q_h Wk_h^T when folded.
     const queries = Array.from({ length: numHeads }, (_, h) => {
       const qH = sliceColumns(q, h * dQk, dQk); // [N, dQk]
-      return keyT ? (tf.matMul(qH, sliceRows(keyT, h * dQk, dQk)) as tf.Tensor2D) : qH; // [N, kvDim] or [N, dQk]
+      if (!fold) return qH;
+      return (fast
+        ? tf.matMul(qH, sliceColumns(w.key.weight, h * dQk, dQk), false, true) // Wk_h [kvDim, dQk], transposed by the kernel
+        : tf.matMul(qH, sliceRows(w.key.transposedWeight(), h * dQk, dQk))) as tf.Tensor2D; // [N, kvDim]
     });
     const kvTokens = inputs ? batchElement(inputs, b) : qIn; // [M, kvDim]
     const M = kvTokens.shape[0];
@@ -117,11 +122,14 @@ export class MultiHeadAttention {
       const next = tidy(() => {
         const rows = size === M ? kvTokens : sliceRows(kvTokens, start, size);
         const kvIn = inputs && w.layernorm2 ? w.layernorm2.apply(rows) : rows; // [m, kvDim]
-        // Folded: keys are LN(x)^T and values LN(x); else the projections, split per head.
-        const keysT = tf.transpose(fold ? kvIn : w.key.apply(kvIn)) as tf.Tensor2D; // [m, kvDim|qk] -> [kvDim|qk, m]
+        // Folded: keys are LN(x) and values LN(x); else the projections, split per head.
+        const keys = fold ? kvIn : w.key.apply(kvIn); // [m, kvDim|qk]
+        const keysT = fast ? undefined : (tf.transpose(keys) as tf.Tensor2D); // [m, kvDim|qk] -> [kvDim|qk, m]
+        const keysOfHead = (h: number) =>
+          fold ? (keysT ?? keys) : keysT ? sliceRows(keysT, h * dQk, dQk) : sliceColumns(keys, h * dQk, dQk); // [dQk, m] or [m, dQk]
         const values = fold ? kvIn : w.value.apply(kvIn); // [m, kvDim|v]
         return queries.map((qH, h) => {
-          const scores = tf.matMul(qH, fold ? keysT : sliceRows(keysT, h * dQk, dQk)) as tf.Tensor2D; // [N, m]
+          const scores = tf.matMul(qH, keysOfHead(h), false, fast) as tf.Tensor2D; // [N, m]
           return addChunk(states[h], scores, fold ? values : sliceColumns(values, h * dV, dV), start + size < M);
         });
       });

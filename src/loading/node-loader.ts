@@ -2,9 +2,10 @@
  * The Node implementation of the model-file seam (src/model/pretrained-loader.ts): a model
  * directory, or a Hub id resolved into the Hugging Face cache; config.json through readConfig;
  * model.safetensors, else pytorch_model.bin through the restricted torch reader. Importing this
- * module registers it (the package entry, the CLI and the worker threads do).
+ * module registers it (the package entry, the CLI and the worker threads do), and the blas backend.
  */
 import * as path from 'path';
+import '../blas/node-entry';
 import { initBackend } from '../backend';
 import { readConfig } from '../config';
 import { resolveModel } from '../hub/resolve-model';

@@ -9,12 +9,13 @@ import * as path from 'path';
 import { parseThreadsEnv } from '../../src/backend';
 import { BackendError } from '../../src/errors';
 
-const BACKEND_JS = path.join(__dirname, '..', '..', 'dist', 'src', 'backend.js');
+/** The Node entry: it plugs the BLAS bridge into initBackend. */
+const ENTRY_JS = path.join(__dirname, '..', '..', 'dist', 'src', 'index.js');
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/libopenblas.so.0';
 
 /** Runs `script` (with `initBackend` in scope) in a child Node; returns its stdout, stderr and status. */
-function inChild(script: string, env: Record<string, string | undefined>) {
-  const code = `const { initBackend, describeBackend } = require(${JSON.stringify(BACKEND_JS)});\n(async () => { ${script} })().catch((e) => { console.log('ERROR ' + e.name + ': ' + e.message); process.exitCode = 3; });`;
+function inChild(script: string, env: Record<string, string | undefined>, module = ENTRY_JS) {
+  const code = `const { initBackend, describeBackend } = require(${JSON.stringify(module)});\n(async () => { ${script} })().catch((e) => { console.log('ERROR ' + e.name + ': ' + e.message); process.exitCode = 3; });`;
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete childEnv[k];
@@ -71,6 +72,13 @@ test('an explicit PERCEIVER_BACKEND=wasm prints no notice', () => {
   const r = inChild('console.log((await initBackend()).name);', { ...quiet, PERCEIVER_BACKEND: 'wasm', PERCEIVER_BLAS: '/nonexistent.so' });
   expect(r.stdout.trim()).toBe('wasm');
   expect(r.stderr).not.toMatch(/PERCEIVER_BLAS_UNAVAILABLE/);
+});
+
+test('src/backend alone (what the model code imports, as a browser bundle would) has no BLAS bridge: blas is refused by name, koffi never loads', () => {
+  const backendOnly = path.join(__dirname, '..', '..', 'dist', 'src', 'backend.js');
+  const r = inChild("await initBackend('blas').catch((e) => console.log(e.message)); console.log(Object.keys(require.cache).some((f) => f.includes('koffi')));", quiet, backendOnly);
+  expect(r.stdout).toContain("the blas backend is not part of this entry point; import 'perceiver-io' (the Node entry) to get it");
+  expect(r.stdout.trim().endsWith('false')).toBe(true);
 });
 
 test('PERCEIVER_THREADS must be a positive integer', () => {
