@@ -62,6 +62,16 @@ function positiveInteger(value: number, name: string, min = 1): number {
   return value;
 }
 
+/** Every result's value, in order; rejects with the first result's error, if any. */
+async function firstErrorOrAll<R extends { error?: Error }, T>(results: AsyncIterable<R>, value: (r: R) => T): Promise<T[]> {
+  const values: T[] = [];
+  for await (const r of results) {
+    if (r.error) throw r.error;
+    values.push(value(r));
+  }
+  return values;
+}
+
 /** A chunk's result per image: a value, or why the image failed. */
 type PerImage<T> = { index: number; input: string } & ({ value: T; error?: undefined } | { error: Error; value?: undefined });
 
@@ -102,12 +112,7 @@ export class ImageClassifier {
 
   /** Top-k predictions per image, in input order; rejects with the first image's error, if any fails. */
   async classify(inputs: readonly ImageInput[], options: ClassifyOptions = {}): Promise<Prediction[][]> {
-    const results: Prediction[][] = [];
-    for await (const result of this.classifyEach(inputs, options)) {
-      if (result.error) throw result.error;
-      results.push(result.predictions);
-    }
-    return results;
+    return firstErrorOrAll(this.classifyEach(inputs, options), (r) => r.predictions!);
   }
 
   /**
@@ -122,12 +127,7 @@ export class ImageClassifier {
 
   /** Each image's features, in input order; rejects with the first image's error, if any fails. */
   async embed(inputs: readonly ImageInput[], options: EmbedOptions = {}): Promise<ImageFeatures[]> {
-    const results: ImageFeatures[] = [];
-    for await (const result of this.embedEach(inputs, options)) {
-      if (result.error) throw result.error;
-      results.push(result.features);
-    }
-    return results;
+    return firstErrorOrAll(this.embedEach(inputs, options), (r) => r.features!);
   }
 
   /**
@@ -161,12 +161,7 @@ export class ImageClassifier {
    * Rejects with the first image's error, if any fails.
    */
   async explain(inputs: readonly ImageInput[], options: ExplainOptions = {}): Promise<Explanation[]> {
-    const results: Explanation[] = [];
-    for await (const result of this.explainEach(inputs, options)) {
-      if (result.error) throw result.error;
-      results.push(result.explanation);
-    }
-    return results;
+    return firstErrorOrAll(this.explainEach(inputs, options), (r) => r.explanation!);
   }
 
   /**

@@ -39,8 +39,8 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ];
 
-/** Compressed input is fed in pieces this small, so even a maximal-ratio (1032:1) stream inflates at most ~17 MB at a time. */
-const PIECE = 16384;
+/** Compressed input is fed in pieces this small, so even a maximal-ratio (1032:1) stream inflates at most ~68 MB at a time. */
+const PIECE = 65536;
 
 const chunkType = (bytes: Uint8Array, at: number): string => String.fromCharCode(...bytes.subarray(at, at + 4));
 
