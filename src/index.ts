@@ -48,3 +48,13 @@ export type { CheckpointConverter } from './hub/converted-model';
 export { DEFAULT_MODEL_ID, DEFAULT_REVISION } from './hub/model-id';
 export { terminalProgress } from './hub/progress';
 export type { DownloadProgress, ProgressCallback } from './hub/progress';
+// Training (docs/training.md)
+export { Trainer, DEFAULT_LEARNING_RATE } from './train/trainer';
+export type { TrainerOptions, TrainMode, TrainingBatch, BatchResult } from './train/trainer';
+export type { LossAndGradients } from './train/loss-and-gradients';
+export type { NewHeadOptions } from './train/new-head';
+export { EpochRunner } from './train/fit';
+export type { EpochStats, FitOptions, ImageSource } from './train/fit';
+export { savePretrained } from './train/save-pretrained';
+export { readImageFolder, stratifiedSplit } from './data/image-folder';
+export { processorImageSource } from './data/image-source';
