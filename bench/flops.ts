@@ -5,7 +5,6 @@
  * layer applications. Our folded cross-attention does fewer; GFLOP/s below are per these counts.
  */
 import type { PerceiverConfig } from '../src/config';
-import { NUM_POSITION_FEATURES } from '../src/fourier/position-encoding';
 
 export interface StageFlops {
   crossAttention: number;
@@ -22,11 +21,10 @@ function layerMacs(N: number, M: number, qDim: number, kvDim: number, qk: number
   return projections + attention + N * v * out + 2 * N * qDim * qDim * widening;
 }
 
-export function imageFlops(config: PerceiverConfig, height: number, width: number): StageFlops {
+/** The encoder and decoder of one image of M input tokens of C channels (the preprocessor's own convolutions are not counted). */
+export function imageFlops(config: PerceiverConfig, M: number, C: number): StageFlops {
   const N = config.numLatents;
   const D = config.dLatents;
-  const M = height * width;
-  const C = 3 + NUM_POSITION_FEATURES; // the Fourier model's tokens
   const crossQk = config.qkChannels ?? (config.crossAttentionShapeForAttention === 'q' ? D : C);
   const crossV = config.vChannels ?? crossQk;
   const selfQk = config.qkChannels ?? D;

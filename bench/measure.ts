@@ -7,7 +7,8 @@ import { parseArgs } from 'util';
 import { tf } from '../src/tf';
 import { BackendName, describeBackend, initBackend } from '../src/backend';
 import '../src/loading/node-loader';
-import { PerceiverForImageClassificationFourier } from '../src/model/perceiver-for-image-classification-fourier';
+import { AutoModelForImageClassification } from '../src/model/auto-model';
+import type { PerceiverModel } from '../src/model/perceiver-model';
 import { matmulRates } from './matmul-rate';
 import { stageTimes } from './stages';
 import { KernelTime, kernelTimes } from './kernel-profile';
@@ -21,6 +22,9 @@ export interface Measurement {
   /** Worker threads of a PerceiverWorkerPool, each with a model; 0 = the model on the main thread. */
   workers: number;
   batch: number;
+  /** M and C of the model's input tokens at 224 x 224. */
+  tokens: number;
+  channels: number;
   loadSeconds: number;
   /** Seconds per forward pass of the whole batch. */
   runs: number[];
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
   const backend = await initBackend(values.backend as BackendName, { threads });
   const batch = Number(values.batch);
   const t0 = performance.now();
-  const model = await PerceiverForImageClassificationFourier.fromPretrained(values.dir!);
+  const model = await AutoModelForImageClassification.fromPretrained(values.dir!);
   const loadSeconds = (performance.now() - t0) / 1000;
   // Natural-image statistics do not matter for speed: normalised noise of the right shape.
   const x = tf.randomNormal([batch, 3, 224, 224], 0, 1, 'float32', 7) as tf.Tensor4D;
@@ -88,6 +92,7 @@ async function main(): Promise<void> {
     threads: backend.threads,
     workers: 0,
     batch,
+    ...tokenShape(model),
     loadSeconds,
     runs,
     stages,
@@ -120,12 +125,16 @@ async function measurePool(dir: string, backend: BackendName, batch: number, run
   for (let i = 0; i < runs; i++) times.push(await forward());
   await pool.dispose();
   x.dispose();
+  const local = await AutoModelForImageClassification.fromPretrained(dir);
+  const shape = tokenShape(local);
+  local.dispose();
   const result: Measurement = {
     backend: pool.backend,
     backendLine: `${describeBackend(info)} in each of ${workers} workers`,
     threads: pool.threadsPerWorker,
     workers,
     batch,
+    ...shape,
     loadSeconds,
     runs: times,
     stages: {},
@@ -135,6 +144,11 @@ async function measurePool(dir: string, backend: BackendName, batch: number, run
     rssAfterCalls: [],
   };
   process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+function tokenShape(model: PerceiverModel): { tokens: number; channels: number } {
+  const grid = model.preprocessor.tokenGrid(224, 224);
+  return { tokens: grid.height * grid.width, channels: model.preprocessor.numChannels };
 }
 
 if (require.main === module) {

@@ -7,9 +7,13 @@
  * Appends its rows to BENCHMARKS.md (earlier rows are kept) and rewrites the "latest run" details.
  *
  *   npm run bench -- [--backends blas,wasm,cpu] [--threads 1,2] [--batches 1,8] [--baseline-batches 1] [--runs 5] [--rss-calls 20]
+ *   npm run bench -- --train [--batches 1,4] [--images 16]   (training cost: bench/train.ts)
  *
  * The backends without BLAS (wasm, cpu: the baselines) run only --baseline-batches (default 1):
  * a wasm batch of 8 takes several minutes per forward pass and no target concerns it.
+ *
+ *   --model fourier|learned|conv picks the full-size classifier (default fourier); rows of the
+ *   others name it in the backend column.
  */
 import { execFileSync } from 'child_process';
 import * as os from 'os';
@@ -17,7 +21,8 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { readConfig } from '../src/config';
 import { fullModelDir } from './full-model-dir';
-import { imageFlops } from './flops';
+import type { FullFolder } from '../test/full-model';
+import { imageFlops, StageFlops } from './flops';
 import { machineInfo, peakGflops } from './machine';
 import type { Measurement } from './measure';
 import { median } from './measure';
@@ -26,6 +31,9 @@ import { availableBackends } from './backends';
 import { appendRows, replaceSection } from './report';
 
 const REPORT = path.join(__dirname, '..', '..', 'BENCHMARKS.md');
+
+/** --model -> the fixture folder whose recipe rebuilds it. */
+const MODELS: Record<string, FullFolder> = { fourier: 'full', learned: 'learned-full', conv: 'conv-full' };
 
 interface Configuration {
   backend: string;
@@ -53,6 +61,11 @@ function measure(dir: string, c: Configuration, runs: number, rssCalls: number):
 }
 
 async function main(): Promise<void> {
+  // `--train [--batches 1,4]`: the training benchmark instead (bench/train.ts).
+  if (process.argv.includes('--train')) {
+    execFileSync(process.execPath, [path.join(__dirname, 'train.js'), ...process.argv.slice(2).filter((a) => a !== '--train')], { stdio: 'inherit' });
+    return;
+  }
   const { values } = parseArgs({
     options: {
       backends: { type: 'string' },
@@ -61,11 +74,16 @@ async function main(): Promise<void> {
       'baseline-batches': { type: 'string', default: '1' },
       runs: { type: 'string', default: '5' },
       'rss-calls': { type: 'string', default: '20' },
+      model: { type: 'string', default: 'fourier' },
     },
   });
-  const dir = await fullModelDir();
+  const folder = MODELS[values.model!];
+  if (!folder) throw new Error(`--model must be one of ${Object.keys(MODELS).join(', ')}, got '${values.model}'`);
+  const model = values.model === 'fourier' ? '' : `${values.model}: `;
+  const dir = await fullModelDir(folder);
   const config = await readConfig(path.join(dir, 'config.json'));
-  const flops = imageFlops(config, 224, 224);
+  // From the first measurement: the token count and width depend on the model's preprocessor.
+  let flops: StageFlops | undefined;
   const machine = machineInfo();
   const peak = peakGflops(machine);
   const backends = values.backends ? values.backends.split(',') : await availableBackends();
@@ -94,12 +112,13 @@ async function main(): Promise<void> {
     }
     const perImage = median(m.runs) / batch;
     const best = Math.min(...m.runs) / batch;
+    flops ??= imageFlops(config, m.tokens, m.channels);
     const gflops = flops.total / perImage / 1e9;
     // A pool computes on `workers` cores at once: its ceiling is that many single-core MatMuls.
     const matmul = m.matmulGflops['self-attention linear 512x1024x1024'] * Math.max(1, m.workers);
     const threads = m.workers ? `${m.workers} worker threads${m.backend === 'blas' ? ` x ${m.threads} BLAS thread${m.threads > 1 ? 's' : ''}` : ''}` : `${m.threads} thread${m.threads > 1 ? 's' : ''}`;
     const row =
-      `| ${date} | ${machine.cpu}, ${machine.cores} cores | ${m.backend} (${threads}) | ${batch} | ` +
+      `| ${date} | ${machine.cpu}, ${machine.cores} cores | ${model}${m.backend} (${threads}) | ${batch} | ` +
         `${perImage.toFixed(2)} | ${best.toFixed(2)} | ${(1 / perImage).toFixed(3)} | ${gflops.toFixed(1)} | ` +
         `${((100 * gflops) / peak).toFixed(0)}% | ${((100 * gflops) / matmul).toFixed(0)}% | ${m.peakRssMiB.toFixed(0)} | ${m.loadSeconds.toFixed(2)} | ${matmul.toFixed(1)} |`;
     appendRows(REPORT, [row]); // kept even if a later configuration fails
@@ -125,8 +144,8 @@ async function main(): Promise<void> {
   }
   const pre = await measurePreprocessing();
   details.push(`Preprocessing a 1024x768 JPEG (decode, crop, Pillow bicubic, normalise): median ${pre.median.toFixed(1)} ms, min ${pre.min.toFixed(1)} ms.`, '');
-  const header = `Run of ${date} on ${machine.cpu} (${machine.cores} cores, ${machine.memoryGiB} GiB), Node ${machine.node}, tfjs ${machine.tfjs}; ` +
-    `reference FLOPs per image ${(flops.total / 1e9).toFixed(1)} G; machine fp32 peak ${peak.toFixed(0)} GFLOP/s.`;
+  const header = `${model ? `${values.model} model: ` : ''}Run of ${date} on ${machine.cpu} (${machine.cores} cores, ${machine.memoryGiB} GiB), Node ${machine.node}, tfjs ${machine.tfjs}; ` +
+    `reference FLOPs per image ${flops ? `${(flops.total / 1e9).toFixed(1)} G` : 'n/a'}; machine fp32 peak ${peak.toFixed(0)} GFLOP/s.`;
   replaceSection(REPORT, [header, '', ...details].join('\n'));
   process.stdout.write(`${rows.join('\n')}\n\n${header}\nwritten to ${REPORT}\n`);
 }

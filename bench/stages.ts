@@ -1,6 +1,6 @@
 /** Per-stage seconds of one forward pass, each stage synchronised before the next starts. */
 import { tf } from '../src/tf';
-import type { PerceiverForImageClassificationFourier } from '../src/model/perceiver-for-image-classification-fourier';
+import type { PerceiverModel } from '../src/model/perceiver-model';
 
 function timed<T extends tf.Tensor>(f: () => T): [T, number] {
   const t = performance.now();
@@ -9,7 +9,7 @@ function timed<T extends tf.Tensor>(f: () => T): [T, number] {
   return [r, (performance.now() - t) / 1000];
 }
 
-export function stageTimes(model: PerceiverForImageClassificationFourier, x: tf.Tensor4D): Record<string, number> {
+export function stageTimes(model: PerceiverModel, x: tf.Tensor4D): Record<string, number> {
   const times: Record<string, number> = {};
   const [tokens, tInput] = timed(() => model.preprocessor.apply(x));
   times['input features'] = tInput;

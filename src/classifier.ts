@@ -30,6 +30,26 @@ export type ClassifyResult =
   | { index: number; input: string; predictions: Prediction[]; error?: undefined }
   | { index: number; input: string; error: Error; predictions?: undefined };
 
+export interface EmbedOptions {
+  /** Images per model call (default 8). */
+  batchSize?: number;
+  /** Also return each image's final latents [N, D] (default false: only the pooled vector). */
+  latents?: boolean;
+}
+
+/** One image's features from the encoder (PerceiverModel.extractFeatures), as plain arrays. */
+export interface ImageFeatures {
+  /** The mean of the final latents over the N latents: [D]. */
+  pooled: Float32Array;
+  /** With `latents: true`: the final latents, row-major [N, D]. */
+  lastHiddenState?: Float32Array;
+}
+
+/** One image's features, or the error that stopped it (the other images still run). */
+export type EmbedResult =
+  | { index: number; input: string; features: ImageFeatures; error?: undefined }
+  | { index: number; input: string; error: Error; features?: undefined };
+
 /** One image's explanation, or the error that stopped it (the other images still run). */
 export type ExplainResult =
   | { index: number; input: string; explanation: Explanation; error?: undefined }
@@ -41,6 +61,19 @@ function positiveInteger(value: number, name: string, min = 1): number {
   if (!Number.isSafeInteger(value) || value < min) throw new InputError(`${name} must be a ${min === 0 ? 'non-negative' : 'positive'} integer, got ${value}`);
   return value;
 }
+
+/** Every result's value, in order; rejects with the first result's error, if any. */
+async function firstErrorOrAll<R extends { error?: Error }, T>(results: AsyncIterable<R>, value: (r: R) => T): Promise<T[]> {
+  const values: T[] = [];
+  for await (const r of results) {
+    if (r.error) throw r.error;
+    values.push(value(r));
+  }
+  return values;
+}
+
+/** A chunk's result per image: a value, or why the image failed. */
+type PerImage<T> = { index: number; input: string } & ({ value: T; error?: undefined } | { error: Error; value?: undefined });
 
 /** A chunk's inputs after loading: each resized image, or why it failed. */
 type Prepared = { index: number; input: string } & ({ image: RgbImage; error?: undefined } | { error: Error; image?: undefined });
@@ -79,12 +112,7 @@ export class ImageClassifier {
 
   /** Top-k predictions per image, in input order; rejects with the first image's error, if any fails. */
   async classify(inputs: readonly ImageInput[], options: ClassifyOptions = {}): Promise<Prediction[][]> {
-    const results: Prediction[][] = [];
-    for await (const result of this.classifyEach(inputs, options)) {
-      if (result.error) throw result.error;
-      results.push(result.predictions);
-    }
-    return results;
+    return firstErrorOrAll(this.classifyEach(inputs, options), (r) => r.predictions!);
   }
 
   /**
@@ -97,18 +125,43 @@ export class ImageClassifier {
     for await (const chunk of this.preparedChunks(inputs, batchSize)) yield* await this.classifyPrepared(chunk, topK);
   }
 
+  /** Each image's features, in input order; rejects with the first image's error, if any fails. */
+  async embed(inputs: readonly ImageInput[], options: EmbedOptions = {}): Promise<ImageFeatures[]> {
+    return firstErrorOrAll(this.embedEach(inputs, options), (r) => r.features!);
+  }
+
+  /**
+   * Yields each image's features (or error) in input order, a chunk of `batchSize` images per model
+   * call, the next chunk decoding meanwhile. Needs the model on this thread (a worker pool only
+   * returns logits).
+   */
+  async *embedEach(inputs: readonly ImageInput[], options: EmbedOptions = {}): AsyncGenerator<EmbedResult> {
+    const model = this.localModel('embed');
+    const batchSize = positiveInteger(options.batchSize ?? DEFAULTS.batchSize, 'batchSize');
+    for await (const chunk of this.preparedChunks(inputs, batchSize)) {
+      const rows = await this.perImage(chunk, async (images) => {
+        const pixelValues = this.processor.toPixelValues(images);
+        const { lastHiddenState, pooled } = model.extractFeatures(pixelValues);
+        const [B, N, D] = lastHiddenState.shape;
+        const pooledValues = pooled.dataSync() as Float32Array;
+        const latentValues = options.latents ? (lastHiddenState.dataSync() as Float32Array) : undefined;
+        tf.dispose([pixelValues, lastHiddenState, pooled]);
+        return Array.from({ length: B }, (_, b): ImageFeatures => ({
+          pooled: pooledValues.slice(b * D, (b + 1) * D),
+          ...(latentValues ? { lastHiddenState: latentValues.slice(b * N * D, (b + 1) * N * D) } : {}),
+        }));
+      });
+      yield* rows.map((r): EmbedResult => (r.error ? r : { index: r.index, input: r.input, features: r.value }));
+    }
+  }
+
   /**
    * Per image, in input order: predictions, the attention rollout map, the latent maps of the
    * `latents` heaviest latents, and the model-input image they line up with (docs/explain.md).
    * Rejects with the first image's error, if any fails.
    */
   async explain(inputs: readonly ImageInput[], options: ExplainOptions = {}): Promise<Explanation[]> {
-    const results: Explanation[] = [];
-    for await (const result of this.explainEach(inputs, options)) {
-      if (result.error) throw result.error;
-      results.push(result.explanation);
-    }
-    return results;
+    return firstErrorOrAll(this.explainEach(inputs, options), (r) => r.explanation!);
   }
 
   /**
@@ -117,8 +170,7 @@ export class ImageClassifier {
    * on this thread (a worker pool only returns logits).
    */
   async *explainEach(inputs: readonly ImageInput[], options: ExplainOptions = {}): AsyncGenerator<ExplainResult> {
-    const model = this.model;
-    if (model instanceof PerceiverWorkerPool) throw new PerceiverError('explain needs the model on this thread: create the ImageClassifier with workers: 1');
+    const model = this.localModel('explain');
     const topK = this.topK(options.topK);
     const latents = Math.min(positiveInteger(options.latents ?? DEFAULTS.latents, 'latents', 0), model.config.numLatents);
     for await (const [p] of this.preparedChunks(inputs, 1)) {
@@ -140,6 +192,11 @@ export class ImageClassifier {
   /** Frees the model's tensors (and stops its worker threads, if any). */
   async dispose(): Promise<void> {
     await this.model.dispose();
+  }
+
+  private localModel(task: string): PerceiverModel {
+    if (this.model instanceof PerceiverWorkerPool) throw new PerceiverError(`${task} needs the model on this thread: create the ImageClassifier with workers: 1`);
+    return this.model;
   }
 
   private topK(requested: number | undefined): number {
@@ -172,18 +229,24 @@ export class ImageClassifier {
   }
 
   private async classifyPrepared(chunk: Prepared[], topK: number): Promise<ClassifyResult[]> {
-    const ok = chunk.filter((p): p is Prepared & { image: RgbImage } => p.image !== undefined);
-    const probabilities = ok.length > 0 ? await this.probabilities(ok.map((p) => p.image)) : [];
-    const byIndex = new Map(ok.map((p, row) => [p.index, row]));
-    return chunk.map((p): ClassifyResult => {
-      if (p.error) return { index: p.index, input: p.input, error: p.error };
-      const row = probabilities[byIndex.get(p.index)!];
+    const rows = await this.perImage(chunk, (images) => this.probabilities(images));
+    return rows.map((r): ClassifyResult => {
+      if (r.error) return r;
       try {
-        return { index: p.index, input: p.input, predictions: topPredictions(row, topK, this.model.config.id2label, p.input) };
+        return { index: r.index, input: r.input, predictions: topPredictions(r.value, topK, this.model.config.id2label, r.input) };
       } catch (e) {
-        return { index: p.index, input: p.input, error: e as Error };
+        // A non-finite score is this image's error, not the batch's.
+        return { index: r.index, input: r.input, error: e as Error };
       }
     });
+  }
+
+  /** `compute` on the chunk's loaded images in one call; each image's row, or its loading error, in chunk order. */
+  private async perImage<T>(chunk: Prepared[], compute: (images: RgbImage[]) => Promise<T[]>): Promise<PerImage<T>[]> {
+    const ok = chunk.filter((p): p is Prepared & { image: RgbImage } => p.image !== undefined);
+    const rows = ok.length > 0 ? await compute(ok.map((p) => p.image)) : [];
+    const byIndex = new Map(ok.map((p, row) => [p.index, row]));
+    return chunk.map((p): PerImage<T> => (p.error ? { index: p.index, input: p.input, error: p.error } : { index: p.index, input: p.input, value: rows[byIndex.get(p.index)!] }));
   }
 
   /** Softmax over the logits, one row per image. */

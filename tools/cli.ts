@@ -13,7 +13,9 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   classify: { summary: 'Classify image files (top-k labels, table or JSON lines)', module: './classify' },
+  embed: { summary: 'Write image features (the encoder output, one vector per image) to .safetensors or .npy', module: './embed' },
   explain: { summary: 'Show where the model looked: attention rollout and latent maps as PNG overlays', module: './explain' },
+  finetune: { summary: 'Train a classifier of your own labels on a folder of images (new head, transfer learning)', module: './finetune' },
   convert: { summary: 'Convert pytorch_model.bin (safely, no Python) or safetensors to model.safetensors', module: './convert' },
   inspect: { summary: 'List the tensors, dtypes, shapes and parameter count of a weights file', module: './inspect' },
 };
@@ -24,7 +26,7 @@ function usage(): string {
     .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
     .join('\n');
   return [
-    'perceiver-io: Perceiver IO image classification (deepmind/vision-perceiver-fourier) on tfjs',
+    'perceiver-io: Perceiver IO image classification (deepmind/vision-perceiver-fourier, -learned, -conv) on tfjs',
     '',
     'Usage: perceiver-io <command> [options]',
     '',

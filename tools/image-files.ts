@@ -1,9 +1,9 @@
 /** Expands the CLI's file and directory arguments into the list of images to classify. */
 import { promises as fsp } from 'fs';
 import * as path from 'path';
+import { IMAGE_EXTENSIONS } from '../src/image/image-extensions';
 
-/** Extensions picked up from directories (files named explicitly are taken whatever their name). */
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.gif', '.bmp', '.tif', '.tiff'];
+export { IMAGE_EXTENSIONS };
 
 export interface ExpandedArgs {
   files: string[];

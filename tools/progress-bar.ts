@@ -4,6 +4,8 @@ const WIDTH = 30;
 
 export class ProgressBar {
   private done = 0;
+  /** Shown after the count (e.g. rate and ETA). */
+  private status = '';
 
   constructor(
     private readonly total: number,
@@ -16,8 +18,14 @@ export class ProgressBar {
     if (this.enabled) this.stream.write('\r\x1b[K');
   }
 
-  tick(steps = 1): void {
-    this.done = Math.min(this.total, this.done + steps);
+  tick(steps = 1, status = this.status): void {
+    this.moveTo(this.done + steps, status);
+  }
+
+  /** Sets the count done (and the status text after it). */
+  moveTo(done: number, status = this.status): void {
+    this.done = Math.min(this.total, done);
+    this.status = status;
     this.redraw();
     if (this.enabled && this.done === this.total) this.clear();
   }
@@ -26,6 +34,6 @@ export class ProgressBar {
   redraw(): void {
     if (!this.enabled || this.done === this.total) return;
     const filled = Math.round((this.done / this.total) * WIDTH);
-    this.stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${this.done}/${this.total}`);
+    this.stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${this.done}/${this.total}${this.status ? ` ${this.status}` : ''}\x1b[K`);
   }
 }

@@ -7,7 +7,8 @@
 import { ImageError } from '../errors';
 import { applyExifOrientation } from './exif-orientation';
 import { ImageHeader, readImageHeader } from './image-header';
-import { Codec, decodeRgba } from './decoder-worker';
+import { Codec, DecodeFailure, decodeRgba } from './decoder-worker';
+import { checkPng } from './png-structure';
 import { RgbImage, toRgb } from './rgb-image';
 
 /** Pillow's Image.MAX_IMAGE_PIXELS: above it Pillow warns of a decompression bomb; we refuse. */
@@ -27,14 +28,28 @@ export function checkPixelCount(width: number, height: number, source: string): 
   }
 }
 
+/** Emscripten's own words when libjpeg gives up: true but useless to a user, who gets libjpeg's reason instead. */
+const EMSCRIPTEN_EXIT = /^Program terminated with exit\(\d+\)$/;
+
+/** The user-facing reason of a decoder failure: libjpeg's messages for this file, else the decoder's. */
+function failureReason(e: unknown, format: string): string {
+  const messages = e instanceof DecodeFailure ? e.messages : [];
+  const reason = (e as Error).message;
+  const own = [...messages, ...(EMSCRIPTEN_EXIT.test(reason) ? [] : [reason])];
+  return own.length ? `${format} data is corrupt (decoder: ${own.join('; ')})` : `${format} data is corrupt (the decoder stopped without a reason)`;
+}
+
 async function decodeToRgb(codec: Codec, bytes: Uint8Array, header: ImageHeader, source: string): Promise<RgbImage> {
+  const format = header.format.toUpperCase();
+  const truncated = () => new ImageError(`${source}: image file is truncated (${format}, ${bytes.length} bytes; libjpeg: ${JPEG_TRUNCATED})`);
   let decoded;
   try {
     decoded = await decodeRgba(codec, bytes);
   } catch (e) {
-    throw new ImageError(`${source}: cannot decode ${header.format.toUpperCase()}: ${(e as Error).message}`);
+    if (e instanceof DecodeFailure && e.messages.includes(JPEG_TRUNCATED)) throw truncated();
+    throw new ImageError(`${source}: cannot decode ${format}: ${failureReason(e, format)}`);
   }
-  if (decoded.warnings.includes(JPEG_TRUNCATED)) throw new ImageError(`${source}: JPEG file is truncated (${bytes.length} bytes)`);
+  if (decoded.warnings.includes(JPEG_TRUNCATED)) throw truncated();
   return applyExifOrientation(toRgb(decoded.data, decoded.width, decoded.height, 4), header.orientation);
 }
 
@@ -43,7 +58,12 @@ export async function decodeImage(bytes: Uint8Array, source: string): Promise<Rg
   if (bytes.length === 0) throw new ImageError(`${source}: file is empty (0 bytes)`);
   const header = readImageHeader(bytes, source);
   checkPixelCount(header.width, header.height, source);
-  const image = await decodeToRgb(header.format === 'jpeg' ? 'jpeg' : 'jimp', bytes, header, source);
+  const fail = (reason: string): never => {
+    throw new ImageError(`${source}: ${reason}`);
+  };
+  // After the size check: the structure check inflates the data without keeping it.
+  const data = header.format === 'png' ? checkPng(bytes, fail) : bytes;
+  const image = await decodeToRgb(header.format === 'jpeg' ? 'jpeg' : 'jimp', data, header, source);
   const expected = header.orientation >= 5 ? { width: header.height, height: header.width } : header;
   if (image.width !== expected.width || image.height !== expected.height) {
     throw new ImageError(`${source}: header says ${header.width}x${header.height} but the decoder produced ${image.width}x${image.height}`);

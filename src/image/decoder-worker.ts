@@ -18,7 +18,19 @@ export interface DecodedRgba {
   warnings: string[];
 }
 
+/** A decoder's refusal: its own reason, and the messages libjpeg printed for this file alone. */
+export class DecodeFailure extends Error {
+  constructor(
+    reason: string,
+    readonly messages: string[],
+  ) {
+    super(reason);
+  }
+}
+
 // Plain JavaScript: the worker evaluates it as a script, outside TypeScript's and jest's module systems.
+// Requests are decoded one at a time: libjpeg reports through one print hook, so concurrent decodes
+// (a batch arrives at once, and the first awaits the codec's start-up) would mix their messages.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('worker_threads');
 let messages = [];
@@ -38,15 +50,19 @@ const codecs = {
     return (await jimp.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))).bitmap;
   },
 };
-parentPort.on('message', async ({ id, codec, bytes }) => {
+async function decode({ id, codec, bytes }) {
   messages = [];
   try {
     const image = await codecs[codec](bytes);
     const data = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
     parentPort.postMessage({ id, width: image.width, height: image.height, data, messages });
   } catch (e) {
-    parentPort.postMessage({ id, error: [...messages, String((e && e.message) || e)].join('; ') });
+    parentPort.postMessage({ id, error: String((e && e.message) || e), messages });
   }
+}
+let queue = Promise.resolve();
+parentPort.on('message', (request) => {
+  queue = queue.then(() => decode(request));
 });
 `;
 
@@ -105,12 +121,12 @@ class DecoderWorker {
     if (!p) return;
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker.unref();
-    if (reply.error !== undefined || !reply.data) p.reject(new Error(reply.error ?? 'no pixel data'));
+    if (reply.error !== undefined || !reply.data) p.reject(new DecodeFailure(reply.error ?? 'no pixel data', reply.messages ?? []));
     else p.resolve({ width: reply.width!, height: reply.height!, data: reply.data, warnings: reply.messages ?? [] });
   }
 
   private failAll(reason: string): void {
-    for (const p of this.pending.values()) p.reject(new Error(reason));
+    for (const p of this.pending.values()) p.reject(new DecodeFailure(reason, []));
     this.pending.clear();
   }
 }
@@ -118,8 +134,8 @@ class DecoderWorker {
 let current: DecoderWorker | undefined;
 
 /**
- * Decodes image file bytes to RGBA in stored orientation (EXIF is not applied); rejects with the
- * decoder's reason.
+ * Decodes image file bytes to RGBA in stored orientation (EXIF is not applied); rejects with a
+ * DecodeFailure holding the decoder's reason and this file's libjpeg messages.
  */
 export function decodeRgba(codec: Codec, bytes: Uint8Array): Promise<DecodedRgba> {
   if (!current) {

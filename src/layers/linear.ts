@@ -24,8 +24,13 @@ export class Linear {
     return tf.fused.matMul({ a: x, b: this.weight, bias: this.bias }) as tf.Tensor2D;
   }
 
-  /** W^T [out, in] (PyTorch's layout), made on first use and kept. */
+  /**
+   * W^T [out, in] (PyTorch's layout), made on first use and kept. Not kept for a trainable weight
+   * (an optimizer changes it) or while gradients are recorded (the tape must see the transpose):
+   * then it is a new tensor each call, freed by the caller's tidy.
+   */
   transposedWeight(): tf.Tensor2D {
+    if (this.weight instanceof tf.Variable || tf.engine().state.gradientDepth > 0) return tf.transpose(this.weight);
     this.transposed ??= tf.keep(tf.transpose(this.weight));
     return this.transposed;
   }

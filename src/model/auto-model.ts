@@ -17,7 +17,8 @@ export type PerceiverImageClassifier =
   | PerceiverForImageClassificationLearned
   | PerceiverForImageClassificationConvProcessing;
 
-export const MODEL_CLASSES: { [A in ArchitectureName]: PerceiverModelClass<PerceiverModel> & { fromWeights(config: PerceiverConfig, weights: WeightSource): PerceiverImageClassifier } } = {
+/** The class of each architecture. */
+export const MODEL_CLASSES: Record<ArchitectureName, typeof PerceiverModel & PerceiverModelClass<PerceiverImageClassifier>> = {
   PerceiverForImageClassificationFourier,
   PerceiverForImageClassificationLearned,
   PerceiverForImageClassificationConvProcessing,

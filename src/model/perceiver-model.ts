@@ -12,7 +12,7 @@ import { tf, tidy } from '../tf';
 import { ArchitectureName, resolveArchitecture } from '../architectures';
 import type { PerceiverConfig } from '../config';
 import { repeatBatch } from '../layers/batch';
-import { ParameterFactory } from '../weights/parameters';
+import { NamedParameter, ParameterFactory, ParameterOptions } from '../weights/parameters';
 import { countParameters, flattenSpec, perceiverSpec } from '../weights/state-dict';
 import { checkWeights, WeightSource } from '../weights/weight-source';
 import { attentionRollout, AttentionRolloutOptions, AttentionRolloutOutput } from '../explain/attention-rollout';
@@ -21,6 +21,9 @@ import { EncoderOptions, PerceiverEncoder } from './encoder';
 import { InputPreprocessor } from './input-preprocessor';
 import { buildPreprocessor } from './preprocessors/build-preprocessor';
 import { FromPretrainedOptions, loadPretrained } from './pretrained-loader';
+import { lossAndGradients, LossAndGradients } from '../train/loss-and-gradients';
+import type { LabelsInput } from '../train/loss';
+import { newHeadWeights, NewHeadOptions } from '../train/new-head';
 
 /** outputHiddenStates, outputAttentions, onAttention, and the attention's chunking options. */
 export type ForwardOptions = EncoderOptions;
@@ -55,12 +58,15 @@ export interface PerceiverParts {
   decoder: PerceiverClassificationDecoder;
   /** Float values loaded (48,440,627 for the real Fourier model). */
   numParameters: number;
+  /** Every tensor of the state dict as the layers hold it, by Hugging Face name. */
+  parameters: ReadonlyMap<string, NamedParameter>;
 }
 
 /** A class built on PerceiverModel; `architecture` is undefined for PerceiverModel itself (any architecture). */
 export interface PerceiverModelClass<T extends PerceiverModel> {
   new (parts: PerceiverParts): T;
   readonly architecture?: ArchitectureName;
+  fromWeights(config: PerceiverConfig, weights: WeightSource, options?: ParameterOptions): T;
 }
 
 export class PerceiverModel {
@@ -72,6 +78,8 @@ export class PerceiverModel {
   readonly encoder: PerceiverEncoder;
   readonly decoder: PerceiverClassificationDecoder;
   readonly numParameters: number;
+  /** Every tensor of the state dict as the layers hold it, by Hugging Face name (what training differentiates and saves). */
+  readonly parameters: ReadonlyMap<string, NamedParameter>;
 
   /** Use fromWeights or fromPretrained; the parts become owned by the model. */
   constructor(parts: PerceiverParts) {
@@ -82,6 +90,7 @@ export class PerceiverModel {
     this.encoder = parts.encoder;
     this.decoder = parts.decoder;
     this.numParameters = parts.numParameters;
+    this.parameters = parts.parameters;
   }
 
   /**
@@ -96,21 +105,39 @@ export class PerceiverModel {
   /**
    * Builds the model from a parsed config and any weight source; checks names, count and shapes
    * first. On a subclass the architecture is the subclass's; on PerceiverModel, config.json's, else
-   * the weight names'.
+   * the weight names'. `options.trainable` makes every parameter a tf.Variable (for training).
    */
-  static fromWeights<T extends PerceiverModel>(this: PerceiverModelClass<T>, config: PerceiverConfig, weights: WeightSource): T {
+  static fromWeights<T extends PerceiverModel>(this: PerceiverModelClass<T>, config: PerceiverConfig, weights: WeightSource, options: ParameterOptions = {}): T {
     const architecture = this.architecture ?? resolveArchitecture(config.architecture, weights.names);
     const spec = perceiverSpec(config, architecture);
     const tensors = flattenSpec(spec);
     checkWeights(weights, tensors);
-    const p = new ParameterFactory(weights);
+    const p = new ParameterFactory(weights, options);
     const parts = tidy(() => ({
       preprocessor: buildPreprocessor(spec.preprocessor, p, config.imageSize),
       encoder: new PerceiverEncoder(p.perceiverLayer(spec.crossAttention), spec.selfAttends.map((l) => p.perceiverLayer(l)), config.numBlocks),
       decoder: new PerceiverClassificationDecoder(p.tensor(spec.decoderQuery) as tf.Tensor2D, p.perceiverLayer(spec.decoderCrossAttention), p.linear(spec.finalLayer)),
       latents: p.tensor(spec.latents) as tf.Tensor2D,
     }));
-    return new this({ config, architecture, ...parts, numParameters: countParameters(tensors) });
+    return new this({ config, architecture, ...parts, numParameters: countParameters(tensors), parameters: p.parameters });
+  }
+
+  /**
+   * A trainable copy (every parameter a tf.Variable) with a freshly initialised final layer for new
+   * labels, as Hugging Face's `from_pretrained(..., num_labels=K, ignore_mismatched_sizes=True)`.
+   * The other weights are shared with this model until training changes them.
+   */
+  withNewHead(options: NewHeadOptions): this {
+    const { config, weights } = newHeadWeights(this, perceiverSpec(this.config, this.architecture).finalLayer, options);
+    return (this.constructor as PerceiverModelClass<this>).fromWeights(config, weights, { trainable: true });
+  }
+
+  /**
+   * Cross-entropy (mean over the batch, as Hugging Face's `labels=`) and its gradient with respect
+   * to every parameter, keyed and shaped as the Hugging Face state dict. The caller owns the tensors.
+   */
+  lossAndGradients(pixelValues: tf.Tensor4D, labels: LabelsInput): LossAndGradients {
+    return lossAndGradients(this, pixelValues, labels);
   }
 
   /** The latents repeated for each batch element: [N, D] -> [B, N, D]. */

@@ -8,17 +8,50 @@ import { PerceiverLayer } from '../layers/perceiver-layer';
 import type { LayerNormSpec, LinearSpec, PerceiverLayerSpec, TensorSpec } from './state-dict';
 import type { WeightSource } from './weight-source';
 
+/** How a layer's tensor relates to the Hugging Face tensor of the same name: equal, or transposed (Linear weights, [in, out]). */
+export type ParameterLayout = 'same' | 'transposed';
+
+/** A model parameter as the layers hold it, listed under its Hugging Face name. */
+export interface NamedParameter {
+  tensor: tf.Tensor;
+  layout: ParameterLayout;
+}
+
+/** A weight source that can also hand over tensors already laid out for the layers: they are shared (cloned handles), not copied. */
+export interface SharingWeightSource extends WeightSource {
+  laidOut(name: string): tf.Tensor | undefined;
+}
+
+export interface ParameterOptions {
+  /** Make every parameter a trainable tf.Variable, so that an optimizer updates it in place. */
+  trainable?: boolean;
+}
+
+/** Variable names are global in tfjs: each trainable model gets its own prefix. */
+let trainableModels = 0;
+
 export class ParameterFactory {
-  constructor(private readonly source: WeightSource) {}
+  /** Every parameter made so far, by Hugging Face name. */
+  readonly parameters = new Map<string, NamedParameter>();
+  private readonly variablePrefix: string;
+
+  constructor(
+    private readonly source: WeightSource | SharingWeightSource,
+    private readonly options: ParameterOptions = {},
+  ) {
+    this.variablePrefix = `perceiver${trainableModels++}/`;
+  }
 
   tensor(spec: TensorSpec): tf.Tensor {
-    return tf.tensor(this.source.float32(spec.name), spec.shape, 'float32');
+    return this.parameter(spec.name, 'same', () => tf.tensor(this.source.float32(spec.name), spec.shape, 'float32'));
   }
 
   /** A Linear, or a 1x1 conv [out, in, 1, 1] as the per-pixel Linear it is. */
   linear(spec: LinearSpec): Linear {
     const [out, inp] = spec.weight.shape;
-    const weight = tf.tidy(() => tf.transpose(tf.tensor2d(this.source.float32(spec.weight.name), [out, inp]))); // [out, in] -> [in, out]
+    const weight = this.parameter(spec.weight.name, 'transposed', () =>
+      tf.tidy(() => tf.transpose(tf.tensor2d(this.source.float32(spec.weight.name), [out, inp]))), // [out, in] -> [in, out]
+    );
     return new Linear(weight as tf.Tensor2D, this.tensor(spec.bias) as tf.Tensor1D);
   }
 
@@ -38,5 +71,21 @@ export class ParameterFactory {
     });
     const mlp = new Mlp(this.linear(spec.dense1), this.linear(spec.dense2));
     return new PerceiverLayer(attention, this.layerNorm(spec.layernorm), mlp, spec.useQueryResidual);
+  }
+
+  private parameter(name: string, layout: ParameterLayout, load: () => tf.Tensor): tf.Tensor {
+    const shared = 'laidOut' in this.source ? this.source.laidOut(name) : undefined;
+    let tensor: tf.Tensor;
+    if (this.options.trainable) {
+      // The variable shares the data; assigning to it later leaves the source's tensor untouched.
+      const made = shared ?? load();
+      tensor = tf.variable(made, true, this.variablePrefix + name);
+      if (!shared) made.dispose();
+    } else {
+      // A reshape to the same shape is a new handle on the same data (tf.clone copies on wasm).
+      tensor = shared ? tf.reshape(shared, shared.shape) : load();
+    }
+    this.parameters.set(name, { tensor, layout });
+    return tensor;
   }
 }

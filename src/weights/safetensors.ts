@@ -8,6 +8,7 @@ import { promises as fsp } from 'fs';
 import * as os from 'os';
 import { WeightsError } from '../errors';
 import { readFileRange } from './file-range';
+import { findDuplicateKey } from './json-duplicate-keys';
 import { float32Of, TensorSource } from './tensor-source';
 import { DTYPE_BYTES, Dtype, isDtype, numElements } from './dtypes';
 
@@ -38,16 +39,21 @@ export function parseHeader(prefix: Uint8Array, fileSize: number, source: string
   };
   if (fileSize < 8 || prefix.byteLength < 8) fail(`file is ${fileSize} bytes, shorter than the 8-byte header length`);
   const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
-  const n = Number(view.getBigUint64(0, true));
-  if (n > MAX_HEADER_BYTES) fail(`header length ${n} exceeds the 100 MB limit`);
+  const length = view.getBigUint64(0, true); // printed exactly: a Number would round 2^64-1
+  if (length > BigInt(MAX_HEADER_BYTES)) fail(`header length ${length} exceeds the ${MAX_HEADER_BYTES}-byte limit of the format`);
+  const n = Number(length);
   if (8 + n > fileSize) fail(`header length ${n} runs past the end of the ${fileSize}-byte file (truncated?)`);
   if (prefix.byteLength < 8 + n) fail(`only ${prefix.byteLength} of ${8 + n} header bytes available`);
   let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(prefix.subarray(8, 8 + n)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(prefix.subarray(8, 8 + n));
+    json = JSON.parse(text);
   } catch (e) {
     return fail(`header is not UTF-8 JSON (${(e as Error).message})`);
   }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate) fail(`header has the key ${JSON.stringify(duplicate.key)} twice (again at character ${duplicate.at} of the header)`);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) return fail('header is not a JSON object');
   const metadata: Record<string, string> = {};
   const tensors: TensorInfo[] = [];
