@@ -8,7 +8,8 @@ import { tf } from '../../src/tf';
 import { initBackend } from '../../src/backend';
 import { AutoModelForImageClassification, PerceiverImageClassifier } from '../../src/model/auto-model';
 import { SafetensorsFile } from '../../src/weights/safetensors';
-import { fixturePath, readFixture } from '../fixtures';
+import { fixturePath } from '../fixtures';
+import { useFixtureModel } from '../fixture-model';
 import { expectMatches, LOGITS_ABS_TOL } from '../parity';
 import { expectedRollout, relativeError } from './rollout-reference';
 
@@ -19,27 +20,17 @@ describe.each([
   { folder: 'conv-tiny', input: 'pixel_values', prefix: '', grid: [7, 7] },
   { folder: 'conv-tiny', input: 'pixel_values_nonsquare', prefix: 'nonsquare.', grid: [9, 11] },
 ])('$folder $input', ({ folder, input, prefix, grid }) => {
-  let model: PerceiverImageClassifier;
-  let inputs: SafetensorsFile;
-  let expected: SafetensorsFile;
-
-  beforeAll(async () => {
-    await initBackend();
-    model = await AutoModelForImageClassification.fromPretrained(fixturePath(folder));
-    inputs = await readFixture(folder, 'inputs.safetensors');
-    expected = await readFixture(folder, 'expected.safetensors');
-  });
-  afterAll(() => model?.dispose());
+  const fx = useFixtureModel(folder, (dir) => AutoModelForImageClassification.fromPretrained(dir));
 
   test('rollout on the token grid and latent weights match the float64 rollout of the stored attentions', () => {
-    const x = tf.tensor4d(inputs.float32(input), inputs.info(input).shape as [number, number, number, number]);
+    const x = fx.pixels(input);
     const [B] = x.shape;
     const [Hp, Wp] = grid;
-    const N = model.config.numLatents;
-    const want = expectedRollout(expected, prefix, model.config.numBlocks * model.config.numSelfAttendsPerBlock);
-    const out = model.attentionRollout(x);
+    const N = fx.model.config.numLatents;
+    const want = expectedRollout(fx.expected, prefix, fx.model.config.numBlocks * fx.model.config.numSelfAttendsPerBlock);
+    const out = fx.model.attentionRollout(x);
     expect(out.rollout.shape).toEqual([B, Hp, Wp]);
-    expectMatches(`${folder} ${prefix}logits (attentionRollout)`, out.logits, expected, `${prefix}logits`, { abs: LOGITS_ABS_TOL });
+    expectMatches(`${folder} ${prefix}logits (attentionRollout)`, out.logits, fx.expected, `${prefix}logits`, { abs: LOGITS_ABS_TOL });
     const rollout = out.rollout.dataSync();
     const weights = out.latentWeights.dataSync();
     for (let b = 0; b < B; b++) {

@@ -18,7 +18,8 @@ import { PerceiverForImageClassificationFourier } from '../../src/model/perceive
 import type { AttentionSite } from '../../src/model/attention-callback';
 import { explainImage } from '../../src/explain/explanation';
 import { SafetensorsFile } from '../../src/weights/safetensors';
-import { fixturePath, readFixture } from '../fixtures';
+import { fixturePath } from '../fixtures';
+import { useFixtureModel } from '../fixture-model';
 import { ATTENTION_ABS_TOL, expectMatches, LOGITS_ABS_TOL } from '../parity';
 import { expectedRollout, ExpectedRollout, relativeError } from './rollout-reference';
 
@@ -39,39 +40,29 @@ function sum(a: ArrayLike<number>): number {
 }
 
 describe.each(['tiny', 'tiny-b', 'tiny-c'])('%s fixture', (folder) => {
-  let model: PerceiverForImageClassificationFourier;
-  let inputs: SafetensorsFile;
-  let expected: SafetensorsFile;
-
-  beforeAll(async () => {
-    await initBackend();
-    model = await PerceiverForImageClassificationFourier.fromPretrained(fixturePath(folder));
-    inputs = await readFixture(folder, 'inputs.safetensors');
-    expected = await readFixture(folder, 'expected.safetensors');
-  });
-  afterAll(() => model?.dispose());
+  const fx = useFixtureModel(folder, (dir) => PerceiverForImageClassificationFourier.fromPretrained(dir));
 
   describe.each([
     { input: 'pixel_values', prefix: '' },
     { input: 'pixel_values_nonsquare', prefix: 'nonsquare.' },
   ])('$input', ({ input, prefix }) => {
-    const shape = () => inputs.info(input).shape as [number, number, number, number];
-    const pixels = (): tf.Tensor4D => tf.tensor4d(inputs.float32(input), shape());
+    const shape = () => fx.inputs.info(input).shape as [number, number, number, number];
+    const pixels = (): tf.Tensor4D => fx.pixels(input);
     const tag = (name: string) => `${folder} ${prefix}${name}`;
     let want: ExpectedRollout;
     beforeAll(() => {
-      want = expectedRollout(expected, prefix, model.config.numBlocks * model.config.numSelfAttendsPerBlock);
+      want = expectedRollout(fx.expected, prefix, fx.model.config.numBlocks * fx.model.config.numSelfAttendsPerBlock);
     });
 
     test('rollout map, latent weights and logits match the float64 rollout of the stored attentions', () => {
       const x = pixels();
       const [B, , H, W] = shape();
-      const { numLatents: N } = model.config;
-      const out = model.attentionRollout(x);
+      const { numLatents: N } = fx.model.config;
+      const out = fx.model.attentionRollout(x);
       expect(out.rollout.shape).toEqual([B, H, W]);
       expect(out.latentWeights.shape).toEqual([B, N]);
       expect(out.latentIndices).toBeUndefined();
-      expectMatches(tag('logits (attentionRollout)'), out.logits, expected, `${prefix}logits`, { abs: LOGITS_ABS_TOL });
+      expectMatches(tag('logits (attentionRollout)'), out.logits, fx.expected, `${prefix}logits`, { abs: LOGITS_ABS_TOL });
       const rollout = out.rollout.dataSync();
       const weights = out.latentWeights.dataSync();
       for (let b = 0; b < B; b++) {
@@ -88,8 +79,8 @@ describe.each(['tiny', 'tiny-b', 'tiny-c'])('%s fixture', (folder) => {
     test('latent maps: rows of the head-averaged cross-attention, heaviest latents first', () => {
       const x = pixels();
       const [B, , H, W] = shape();
-      const k = Math.min(4, model.config.numLatents);
-      const out = model.attentionRollout(x, { latentMaps: k });
+      const k = Math.min(4, fx.model.config.numLatents);
+      const out = fx.model.attentionRollout(x, { latentMaps: k });
       expect(out.latentIndices!.shape).toEqual([B, k]);
       expect(out.latentMaps!.shape).toEqual([B, k, H, W]);
       const indices = out.latentIndices!.arraySync() as number[][];
@@ -109,12 +100,12 @@ describe.each(['tiny', 'tiny-b', 'tiny-c'])('%s fixture', (folder) => {
 
     test('explainImage: the same maps as plain data, one image at a time, every latent', () => {
       const [B, , H, W] = shape();
-      const N = model.config.numLatents;
-      const all = inputs.float32(input);
+      const N = fx.model.config.numLatents;
+      const all = fx.inputs.float32(input);
       for (let b = 0; b < B; b++) {
         const x = tf.tensor4d(all.subarray(b * 3 * H * W, (b + 1) * 3 * H * W), [1, 3, H, W]);
         const image = { width: W, height: H, data: new Uint8Array(3 * H * W) };
-        const e = explainImage(model, x, image, { topK: 3, latents: N });
+        const e = explainImage(fx.model, x, image, { topK: 3, latents: N });
         expect(e.image).toBe(image);
         expect([e.rollout.height, e.rollout.width]).toEqual([H, W]);
         expectClose(tag(`explainImage rollout[${b}]`), e.rollout.data, want.rollout[b]);
@@ -131,30 +122,30 @@ describe.each(['tiny', 'tiny-b', 'tiny-c'])('%s fixture', (folder) => {
     test('onAttention sees every attention once, in Hugging Face order, with exact probabilities even when chunking is asked for', () => {
       const x = pixels();
       const seen: AttentionSite[] = [];
-      const out = model.forward(x, {
+      const out = fx.model.forward(x, {
         tokenChunkSize: 7,
         onAttention: (probs, site) => {
           seen.push(site);
           const name = site.kind === 'self' ? `attentions.${site.index}` : `cross_attentions.${site.index}`;
-          expectMatches(tag(`${name} (onAttention)`), probs, expected, `${prefix}${name}`, { abs: ATTENTION_ABS_TOL });
+          expectMatches(tag(`${name} (onAttention)`), probs, fx.expected, `${prefix}${name}`, { abs: ATTENTION_ABS_TOL });
         },
       });
-      const L = model.config.numBlocks * model.config.numSelfAttendsPerBlock;
+      const L = fx.model.config.numBlocks * fx.model.config.numSelfAttendsPerBlock;
       expect(seen).toEqual([
         { kind: 'cross', index: 0 },
         ...Array.from({ length: L }, (_, index) => ({ kind: 'self', index })),
         { kind: 'cross', index: 1 },
       ]);
       expect(out.attentions).toBeUndefined();
-      expectMatches(tag('logits (onAttention)'), out.logits, expected, `${prefix}logits`, { abs: LOGITS_ABS_TOL });
+      expectMatches(tag('logits (onAttention)'), out.logits, fx.expected, `${prefix}logits`, { abs: LOGITS_ABS_TOL });
       tf.dispose([x, out.logits]);
     });
   });
 
   test('repeated rollouts leave no tensor behind', () => {
-    const x = tf.tensor4d(inputs.float32('pixel_values'), inputs.info('pixel_values').shape as [number, number, number, number]);
+    const x = fx.pixels('pixel_values');
     const run = () => {
-      const out = model.attentionRollout(x, { latentMaps: 3 });
+      const out = fx.model.attentionRollout(x, { latentMaps: 3 });
       tf.dispose([out.logits, out.rollout, out.latentWeights, out.latentIndices!, out.latentMaps!]);
     };
     run(); // the first call caches the position features of this size

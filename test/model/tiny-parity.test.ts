@@ -8,22 +8,13 @@ import { initBackend } from '../../src/backend';
 import { PerceiverForImageClassificationFourier } from '../../src/model/perceiver-for-image-classification-fourier';
 import { fourierPositionFeatures, PIXELS_MAX_RESOLUTION } from '../../src/fourier/position-encoding';
 import { SafetensorsFile } from '../../src/weights/safetensors';
-import { fixturePath, readFixture } from '../fixtures';
+import { fixturePath } from '../fixtures';
+import { useFixtureModel } from '../fixture-model';
 import { expectMatches, FOURIER_ABS_TOL, LOGITS_ABS_TOL, printMeasured } from '../parity';
 import { describeParity, ParityCase } from './model-parity';
 
 describe.each(['tiny', 'tiny-b', 'tiny-c'])('%s fixture', (folder) => {
-  let model: PerceiverForImageClassificationFourier;
-  let inputs: SafetensorsFile;
-  let expected: SafetensorsFile;
-
-  beforeAll(async () => {
-    await initBackend();
-    model = await PerceiverForImageClassificationFourier.fromPretrained(fixturePath(folder));
-    inputs = await readFixture(folder, 'inputs.safetensors');
-    expected = await readFixture(folder, 'expected.safetensors');
-  });
-  afterAll(() => model?.dispose());
+  const fx = useFixtureModel(folder, (dir) => PerceiverForImageClassificationFourier.fromPretrained(dir));
 
   const cases = [
     { input: 'pixel_values', prefix: '' },
@@ -31,15 +22,15 @@ describe.each(['tiny', 'tiny-b', 'tiny-c'])('%s fixture', (folder) => {
   ];
 
   describe.each(cases)('$input', ({ input, prefix }) => {
-    const pixels = (): tf.Tensor4D => tf.tensor4d(inputs.float32(input), inputs.info(input).shape as [number, number, number, number]);
+    const pixels = (): tf.Tensor4D => fx.pixels(input);
     const tag = (name: string) => `${folder} ${prefix}${name}`;
 
     test('Fourier position features', () => {
-      const [, , H, W] = inputs.info(input).shape;
-      expectMatches(tag('fourier_pos_enc'), fourierPositionFeatures(H, W, PIXELS_MAX_RESOLUTION), expected, `${prefix}fourier_pos_enc`, { abs: FOURIER_ABS_TOL });
+      const [, , H, W] = fx.inputs.info(input).shape;
+      expectMatches(tag('fourier_pos_enc'), fourierPositionFeatures(H, W, PIXELS_MAX_RESOLUTION), fx.expected, `${prefix}fourier_pos_enc`, { abs: FOURIER_ABS_TOL });
     });
 
-    const parity = (): ParityCase => ({ model, expected, prefix, tag });
+    const parity = (): ParityCase => ({ model: fx.model, expected: fx.expected, prefix, tag });
 
     describeParity(parity, pixels);
 
@@ -49,8 +40,8 @@ describe.each(['tiny', 'tiny-b', 'tiny-c'])('%s fixture', (folder) => {
       ['K/V projections never folded, 5-token chunks', { foldKeysValues: false, tokenChunkSize: 5 }],
     ])('every attention formulation gives the same logits: %s', (label, options) => {
       const x = pixels();
-      const out = model.forward(x, options);
-      expectMatches(tag(`logits (${label})`), out.logits, expected, `${prefix}logits`, { abs: LOGITS_ABS_TOL });
+      const out = fx.model.forward(x, options);
+      expectMatches(tag(`logits (${label})`), out.logits, fx.expected, `${prefix}logits`, { abs: LOGITS_ABS_TOL });
       tf.dispose([x, out.logits]);
     });
   });
