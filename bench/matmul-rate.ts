@@ -8,17 +8,23 @@ export const MODEL_MATMULS: Record<string, [number, number, number]> = {
   'cross-attention context 512x8192x261': [512, 8192, 261],
 };
 
-export function matmulRates(reps = 10): Record<string, number> {
+/**
+ * Best of `reps` products after `warmups` (XNNPACK packs b on the first; OpenBLAS's threads wake).
+ * The product is not read back: the Node backends compute synchronously, so it is done when
+ * matMul returns, and dataSync would add a copy of the 2 MB result into a fresh array (5-8 ms on
+ * this VM where its pages are new, as long as the product itself: one cause of one process
+ * measuring 97 GFLOP/s and the next 179 on 2026-12-05).
+ */
+export function matmulRates(reps = 10, warmups = 3): Record<string, number> {
   const rates: Record<string, number> = {};
   for (const [name, [m, k, n]] of Object.entries(MODEL_MATMULS)) {
     const a = tf.randomNormal([m, k]) as tf.Tensor2D;
     const b = tf.randomNormal([k, n]) as tf.Tensor2D;
-    tf.matMul(a, b).dispose(); // warm-up (XNNPACK packs b)
+    for (let i = 0; i < warmups; i++) tf.matMul(a, b).dispose();
     const seconds: number[] = [];
     for (let i = 0; i < reps; i++) {
       const t = performance.now();
       const c = tf.matMul(a, b);
-      c.dataSync();
       seconds.push((performance.now() - t) / 1000);
       c.dispose();
     }

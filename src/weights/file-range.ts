@@ -4,7 +4,12 @@ import { WeightsError } from '../errors';
 
 /** Reads `length` bytes at `position` of `file` into a fresh (hence aligned) array. */
 export function readFileRange(file: string, position: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
+  return readFileRangeInto(file, position, new Uint8Array(length));
+}
+
+/** Reads `out.byteLength` bytes at `position` of `file` into `out` (a reused buffer: no fresh memory to fault in). */
+export function readFileRangeInto(file: string, position: number, out: Uint8Array): Uint8Array {
+  const length = out.byteLength;
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');

@@ -14,7 +14,8 @@ export const PYTORCH_NAME = 'pytorch_model.bin';
 /** model.safetensors if present, else pytorch_model.bin through the restricted torch reader. */
 export async function openWeights(dir: string): Promise<WeightSource> {
   const safetensors = path.join(dir, SAFETENSORS_NAME);
-  if (fs.existsSync(safetensors)) return SafetensorsFile.read(safetensors);
+  // Tensor by tensor through one reused buffer: holding the whole file would fault in its 190 MB.
+  if (fs.existsSync(safetensors)) return SafetensorsFile.open(safetensors);
   const pytorch = path.join(dir, PYTORCH_NAME);
   if (fs.existsSync(pytorch)) {
     process.emitWarning(

@@ -5,6 +5,7 @@ import { LayerNorm } from '../layers/layer-norm';
 import { Linear } from '../layers/linear';
 import { Mlp } from '../layers/mlp';
 import { PerceiverLayer } from '../layers/perceiver-layer';
+import { weightTensor } from './weight-tensor';
 import type { LayerNormSpec, LinearSpec, PerceiverLayerSpec, TensorSpec } from './state-dict';
 import type { WeightSource } from './weight-source';
 
@@ -43,14 +44,14 @@ export class ParameterFactory {
   }
 
   tensor(spec: TensorSpec): tf.Tensor {
-    return this.parameter(spec.name, 'same', () => tf.tensor(this.source.float32(spec.name), spec.shape, 'float32'));
+    return this.parameter(spec.name, 'same', () => weightTensor(this.values(spec.name), spec.shape));
   }
 
   /** A Linear, or a 1x1 conv [out, in, 1, 1] as the per-pixel Linear it is. */
   linear(spec: LinearSpec): Linear {
     const [out, inp] = spec.weight.shape;
     const weight = this.parameter(spec.weight.name, 'transposed', () =>
-      tf.tidy(() => tf.transpose(tf.tensor2d(this.source.float32(spec.weight.name), [out, inp]))), // [out, in] -> [in, out]
+      weightTensor(this.values(spec.weight.name), [inp, out], [out, inp]), // [out, in] -> [in, out]
     );
     return new Linear(weight as tf.Tensor2D, this.tensor(spec.bias) as tf.Tensor1D);
   }
@@ -71,6 +72,11 @@ export class ParameterFactory {
     });
     const mlp = new Mlp(this.linear(spec.dense1), this.linear(spec.dense2));
     return new PerceiverLayer(attention, this.layerNorm(spec.layernorm), mlp, spec.useQueryResidual);
+  }
+
+  /** Borrowed where the source lends (weightTensor copies them). */
+  private values(name: string): Float32Array {
+    return this.source.borrowFloat32 ? this.source.borrowFloat32(name) : this.source.float32(name);
   }
 
   private parameter(name: string, layout: ParameterLayout, load: () => tf.Tensor): tf.Tensor {

@@ -7,7 +7,7 @@
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import { WeightsError } from '../errors';
-import { readFileRange } from './file-range';
+import { readFileRange, readFileRangeInto } from './file-range';
 import { findDuplicateKey } from './json-duplicate-keys';
 import { float32Of, TensorSource } from './tensor-source';
 import { DTYPE_BYTES, Dtype, isDtype, numElements } from './dtypes';
@@ -105,6 +105,8 @@ export function parseHeader(prefix: Uint8Array, fileSize: number, source: string
 /** A safetensors file: held in memory (`read`, tensors are views of it) or read tensor by tensor (`open`). */
 export class SafetensorsFile implements TensorSource {
   private readonly byName: Map<string, TensorInfo>;
+  /** borrowFloat32's buffer (files read tensor by tensor only), grown to the largest tensor asked for. */
+  private scratch = new Uint8Array(0);
 
   readonly format = 'safetensors';
 
@@ -113,6 +115,8 @@ export class SafetensorsFile implements TensorSource {
     readonly header: SafetensorsHeader,
     /** Bytes [start, start + length) of the file: a view of memory, or a read from disk (`open`). */
     private readonly readBytes: (start: number, length: number) => Uint8Array,
+    /** `open` only: reads bytes [start, start + out.byteLength) into `out`. */
+    private readonly readInto?: (start: number, out: Uint8Array) => Uint8Array,
   ) {
     this.byName = new Map(header.tensors.map((t) => [t.name, t]));
   }
@@ -147,7 +151,12 @@ export class SafetensorsFile implements TensorSource {
     const lengthBytes = readFileRange(path, 0, Math.min(8, fileSize));
     const headerLength = lengthBytes.byteLength === 8 ? Number(new DataView(lengthBytes.buffer).getBigUint64(0, true)) : 0;
     const prefix = headerLength <= MAX_HEADER_BYTES && 8 + headerLength <= fileSize ? readFileRange(path, 0, 8 + headerLength) : lengthBytes;
-    return new SafetensorsFile(path, parseHeader(prefix, fileSize, path), (start, length) => readFileRange(path, start, length));
+    return new SafetensorsFile(
+      path,
+      parseHeader(prefix, fileSize, path),
+      (start, length) => readFileRange(path, start, length),
+      (start, out) => readFileRangeInto(path, start, out),
+    );
   }
 
   get metadata(): Record<string, string> {
@@ -181,6 +190,19 @@ export class SafetensorsFile implements TensorSource {
   /** A float tensor's values as float32 (F32: a view when aligned; F16/BF16: converted). */
   float32(name: string): Float32Array {
     return float32Of(this, name);
+  }
+
+  /** float32's values; from a file read tensor by tensor, in one buffer reused by the next call. */
+  borrowFloat32(name: string): Float32Array {
+    const readInto = this.readInto;
+    if (!readInto) return this.float32(name);
+    return float32Of(this, name, () => {
+      const t = this.info(name);
+      const length = t.end - t.begin;
+      // Whole float32s, so that an F32 tensor's values are a view of the buffer.
+      if (this.scratch.byteLength < length) this.scratch = new Uint8Array(Math.ceil(length / 4) * 4);
+      return readInto(this.header.dataStart + t.begin, this.scratch.subarray(0, length));
+    });
   }
 
 }

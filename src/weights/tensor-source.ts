@@ -33,9 +33,10 @@ export function checkFinite(source: Readable, name: string, values: Float32Array
 
 /**
  * A float tensor's values as float32 (F16/BF16 widened exactly), checked finite: every path that
- * computes with weights (loading, converting, verifying) reads them through here.
+ * computes with weights (loading, converting, verifying) reads them through here; `rawBytes`
+ * replaces the source's own (a reused buffer).
  */
-export function float32Of(source: Readable, name: string): Float32Array {
+export function float32Of(source: Readable, name: string, rawBytes = (n: string) => source.rawBytes(n)): Float32Array {
   const dtype = checkFloatDtype(source, name, 'expected one of');
-  return checkFinite(source, name, toFloat32(source.rawBytes(name), dtype));
+  return checkFinite(source, name, toFloat32(rawBytes(name), dtype));
 }

@@ -9,6 +9,11 @@ export interface WeightSource {
   shapeOf(name: string): number[];
   /** Values as float32 (F16/BF16 widened exactly). */
   float32(name: string): Float32Array;
+  /**
+   * The same values, possibly in a buffer the next call reuses: the caller copies them before
+   * asking for another tensor. Saves faulting in fresh memory for every tensor at load.
+   */
+  borrowFloat32?(name: string): Float32Array;
 }
 
 const MAX_LISTED = 20;
