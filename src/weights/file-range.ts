@@ -1,6 +1,11 @@
-/** Synchronous reads of byte ranges, so weight sources can hand out one tensor at a time. */
+/**
+ * Node only: synchronous reads of byte ranges of a file, so weight sources can hand out one tensor
+ * at a time without holding the file in memory. The readers see it as a ByteSource.
+ */
 import * as fs from 'fs';
 import { WeightsError } from '../errors';
+import type { ByteSource } from './byte-source';
+import { checkRange } from './byte-source';
 
 /** Reads `length` bytes at `position` of `file` into a fresh (hence aligned) array. */
 export function readFileRange(file: string, position: number, length: number): Uint8Array {
@@ -29,4 +34,27 @@ export function readFileRangeInto(file: string, position: number, out: Uint8Arra
     fs.closeSync(fd);
   }
   return out;
+}
+
+/** A file as a ByteSource: its size now, each range read from disk when asked for. */
+export function fileSource(file: string): ByteSource {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (e) {
+    throw new WeightsError(`${file}: cannot read (${(e as Error).message})`);
+  }
+  const source: ByteSource = {
+    name: file,
+    size,
+    read(position, length) {
+      checkRange(source, position, length);
+      return readFileRange(file, position, length);
+    },
+    readInto(position, out) {
+      checkRange(source, position, out.byteLength);
+      return readFileRangeInto(file, position, out);
+    },
+  };
+  return source;
 }

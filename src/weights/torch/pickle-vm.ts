@@ -29,6 +29,13 @@ const OBJECT_BUILDERS: Record<number, string> = {
   0x69: 'INST', 0x6f: 'OBJ', 0x81: 'NEWOBJ', 0x92: 'NEWOBJ_EX', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x50: 'PERSID',
 };
 
+/** Bytes as ISO-8859-1 text, one character per byte (what Python 2 strings and pickle names are); no Node Buffer. */
+export function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return s;
+}
+
 class PickleReader {
   pos = 0;
   private readonly view: DataView;
@@ -56,7 +63,7 @@ class PickleReader {
   line(): string {
     const end = this.bytes.subarray(this.pos, this.pos + MAX_GLOBAL_NAME + 1).indexOf(0x0a);
     if (end < 0) this.fail(`expected a newline-terminated name of at most ${MAX_GLOBAL_NAME} characters`);
-    const s = Buffer.from(this.take(end)).toString('latin1');
+    const s = latin1(this.take(end));
     this.pos++;
     return s;
   }
@@ -183,8 +190,8 @@ export function unpickle(bytes: Uint8Array, policy: UnpicklePolicy, source: stri
       case 0x58: push(text(r.take(r.u32()))); break; // BINUNICODE
       case 0x8c: push(text(r.take(r.u8()))); break; // SHORT_BINUNICODE
       case 0x8d: push(text(r.take(r.u64()))); break; // BINUNICODE8
-      case 0x54: push(Buffer.from(r.take(r.i32())).toString('latin1')); break; // BINSTRING
-      case 0x55: push(Buffer.from(r.take(r.u8())).toString('latin1')); break; // SHORT_BINSTRING
+      case 0x54: push(latin1(r.take(r.i32()))); break; // BINSTRING
+      case 0x55: push(latin1(r.take(r.u8()))); break; // SHORT_BINSTRING
       case 0x42: push(r.take(r.u32()).slice()); break; // BINBYTES
       case 0x43: push(r.take(r.u8()).slice()); break; // SHORT_BINBYTES
       case 0x8e: push(r.take(r.u64()).slice()); break; // BINBYTES8
