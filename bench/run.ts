@@ -19,7 +19,7 @@ import { execFileSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { readConfig } from '../src/config';
+import { readConfig } from '../src/config-file';
 import { fullModelDir } from './full-model-dir';
 import type { FullFolder } from '../test/full-model';
 import { imageFlops, StageFlops } from './flops';
