@@ -10,10 +10,11 @@ function read(file: string): string {
   return fs.readFileSync(file, 'utf-8');
 }
 
-export function appendRows(file: string, rows: string[]): void {
+/** Appends rows above `marker`: the main table's by default, another table's (e.g. the browser rows) if given. */
+export function appendRows(file: string, rows: string[], marker = ROWS_END): void {
   const text = read(file);
-  if (!text.includes(ROWS_END)) throw new Error(`${file} lacks the marker ${ROWS_END}`);
-  fs.writeFileSync(file, text.replace(ROWS_END, `${rows.join('\n')}\n${ROWS_END}`));
+  if (!text.includes(marker)) throw new Error(`${file} lacks the marker ${marker}`);
+  fs.writeFileSync(file, text.replace(marker, `${rows.join('\n')}\n${marker}`));
 }
 
 export function replaceSection(file: string, body: string): void {

@@ -8,6 +8,7 @@
  *
  *   npm run bench -- [--backends blas,wasm,cpu] [--threads 1,2] [--batches 1,8] [--baseline-batches 1] [--runs 5] [--rss-calls 20]
  *   npm run bench -- --train [--batches 1,4] [--images 16]   (training cost: bench/train.ts)
+ *   npm run bench -- --browser [--runs 3] [--threads 1,2]     (Chromium against Node wasm: bench/browser.ts)
  *
  * The backends without BLAS (wasm, cpu: the baselines) run only --baseline-batches (default 1):
  * a wasm batch of 8 takes several minutes per forward pass and no target concerns it.
@@ -19,7 +20,7 @@ import { execFileSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { readConfig } from '../src/config';
+import { readConfig } from '../src/config-file';
 import { fullModelDir } from './full-model-dir';
 import type { FullFolder } from '../test/full-model';
 import { imageFlops, StageFlops } from './flops';
@@ -64,6 +65,10 @@ async function main(): Promise<void> {
   // `--train [--batches 1,4]`: the training benchmark instead (bench/train.ts).
   if (process.argv.includes('--train')) {
     execFileSync(process.execPath, [path.join(__dirname, 'train.js'), ...process.argv.slice(2).filter((a) => a !== '--train')], { stdio: 'inherit' });
+    return;
+  }
+  if (process.argv.includes('--browser')) {
+    execFileSync(process.execPath, [path.join(__dirname, 'browser.js'), ...process.argv.slice(2).filter((a) => a !== '--browser')], { stdio: 'inherit' });
     return;
   }
   const { values } = parseArgs({

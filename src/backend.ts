@@ -1,15 +1,21 @@
 /**
- * Choosing the tfjs backend: native TensorFlow (optional dependency) > blas (the wasm kernels with
- * the system BLAS's sgemm, through koffi) > wasm (SIMD) > cpu. `PERCEIVER_BACKEND` overrides the
- * choice, `PERCEIVER_THREADS` the BLAS's thread count. The math only uses the tfjs-core API, so
- * any of them computes the same model.
+ * Choosing the tfjs backend. In Node: native TensorFlow (optional dependency) > blas (the wasm
+ * kernels with the system BLAS's sgemm, through koffi) > wasm (SIMD) > cpu; `PERCEIVER_BACKEND`
+ * overrides the choice, `PERCEIVER_THREADS` the BLAS's thread count. In a browser: wasm (SIMD,
+ * threads when the page is cross-origin isolated) > cpu, and webgpu or webgl on request
+ * (docs/browser.md: their measured parity). The math only uses the tfjs-core API, so any of them
+ * computes the same model. The Node-only backends are plugged in by the Node entry.
  */
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf';
 import { BackendError } from './errors';
 import type { BlasLibrary } from './blas/library';
 
-export type BackendName = 'tensorflow' | 'blas' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'blas' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/** Node's order of preference. */
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'blas', 'wasm', 'cpu'];
+/** A browser's order of preference: the GPU backends are chosen only on request (their parity is measured in docs/browser.md). */
+export const BROWSER_BACKEND_ORDER: readonly BackendName[] = ['wasm', 'cpu'];
 
 export interface BackendInfo {
   name: BackendName;
@@ -17,12 +23,15 @@ export interface BackendInfo {
   reason: string;
   /** Threads the backend computes with (blas: the BLAS's; wasm: its thread pool; others: 1 = not reported). */
   threads: number;
+  /** Browser wasm: whether the page is cross-origin isolated (needed for threads) and the SIMD build runs. */
+  crossOriginIsolated?: boolean;
+  simd?: boolean;
   /** The BLAS behind the blas backend. */
   blas?: { vendor: string; file: string; config?: string };
 }
 
 export interface BackendOptions {
-  /** Threads for the BLAS (default: PERCEIVER_THREADS, else all cores). */
+  /** Threads for the BLAS (default: PERCEIVER_THREADS, else all cores); in a browser, wasm's thread pool (default: the cores, when cross-origin isolated). */
   threads?: number;
 }
 
@@ -36,15 +45,13 @@ function env(name: string): string | undefined {
 let chosen: BackendInfo | undefined;
 let noticePrinted = false;
 
-/** Loads tfjs-node if it is installed; it registers the 'tensorflow' backend on import. */
-function loadNative(): string | undefined {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    require('@tensorflow/tfjs-node');
-    return undefined;
-  } catch (e) {
-    return `@tensorflow/tfjs-node is not available (${(e as Error).message.split('\n')[0]})`;
-  }
+/** Loads tfjs-node (which registers the 'tensorflow' backend); returns why it cannot, if it cannot. */
+type NativeBackendLoader = () => string | undefined;
+let nativeLoader: NativeBackendLoader | undefined;
+
+/** The Node entry plugs tfjs-node's loader in here (src/loading/native-backend.ts). */
+export function registerNativeBackendLoader(load: NativeBackendLoader): void {
+  nativeLoader = load;
 }
 
 type BlasBackendLoader = (threads: number | undefined) => BlasLibrary;
@@ -67,9 +74,11 @@ function loadBlasBackend(threads: number | undefined): BlasLibrary {
 
 async function tryBackend(name: BackendName, threads: number | undefined): Promise<string | undefined> {
   if (name === 'tensorflow') {
-    const missing = loadNative();
+    const missing = nativeLoader ? nativeLoader() : '@tensorflow/tfjs-node is Node-only and not part of this entry point';
     if (missing) return missing;
   }
+  // The wasm thread pool is sized when the backend starts: before setBackend.
+  if (name === 'wasm' && !isNode && threads !== undefined) setThreadsCount(threads);
   if (name === 'blas') {
     try {
       loadBlasBackend(threads);
@@ -88,23 +97,24 @@ async function tryBackend(name: BackendName, threads: number | undefined): Promi
   }
 }
 
-function describe(name: BackendName, reason: string, threads: number | undefined): BackendInfo {
+async function describe(name: BackendName, reason: string, threads: number | undefined): Promise<BackendInfo> {
   if (name === 'blas') {
     const lib = loadBlasBackend(threads);
     return { name, reason, threads: lib.threads, blas: { vendor: lib.vendor, file: lib.file, config: lib.config } };
   }
-  if (name === 'wasm') {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const wasm = require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number };
-    return { name, reason, threads: wasm.getThreadsCount() };
+  if (name === 'wasm' && !isNode) {
+    const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    const isolated = Boolean((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated);
+    return { name, reason, threads: getThreadsCount(), crossOriginIsolated: isolated, simd };
   }
-  return { name, reason, threads: 1 };
+  return { name, reason, threads: name === 'wasm' ? getThreadsCount() : 1 };
 }
 
-/** One line for logs and `--verbose`: backend, BLAS file and threads. */
+/** One line for logs and `--verbose`: backend, BLAS file, threads, and in a browser isolation and SIMD. */
 export function describeBackend(info: BackendInfo): string {
   const blas = info.blas ? `, ${info.blas.vendor} ${info.blas.file}${info.blas.config ? ` (${info.blas.config})` : ''}` : '';
-  return `backend ${info.name}${blas}, ${info.threads} thread${info.threads === 1 ? '' : 's'} (${info.reason})`;
+  const page = info.crossOriginIsolated === undefined ? '' : `, ${info.crossOriginIsolated ? '' : 'not '}cross-origin isolated, SIMD ${info.simd ? 'on' : 'off'}`;
+  return `backend ${info.name}${blas}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${page} (${info.reason})`;
 }
 
 /**
@@ -118,24 +128,24 @@ export async function initBackend(requested?: BackendName, options: BackendOptio
   const threads = options.threads ?? parseThreadsEnv(env('PERCEIVER_THREADS'));
   if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new BackendError(`threads must be a positive integer, got ${threads}`);
   if (chosen && (wanted === undefined || wanted === chosen.name) && tf.getBackend() === chosen.name) {
-    if (chosen.name === 'blas' && threads !== undefined && threads !== chosen.threads) chosen = describe('blas', chosen.reason, threads);
+    if (chosen.name === 'blas' && threads !== undefined && threads !== chosen.threads) chosen = await describe('blas', chosen.reason, threads);
     return chosen;
   }
   if (wanted) {
     const failure = await tryBackend(wanted, threads);
     if (failure) throw new BackendError(`Requested backend '${wanted}' is unavailable: ${failure}`);
-    chosen = describe(wanted, 'requested explicitly', threads);
+    chosen = await describe(wanted, 'requested explicitly', threads);
     return chosen;
   }
   const skipped: string[] = [];
-  for (const name of BACKEND_ORDER) {
+  for (const name of isNode ? BACKEND_ORDER : BROWSER_BACKEND_ORDER) {
     const failure = await tryBackend(name, threads);
     if (failure) {
       skipped.push(failure);
       continue;
     }
     const reason = skipped.length ? `fell back: ${skipped.join('; ')}` : 'first choice';
-    chosen = describe(name, reason, threads);
+    chosen = await describe(name, reason, threads);
     if (name === 'wasm' && isNode && !noticePrinted) {
       noticePrinted = true;
       const blasFailure = skipped.find((f) => f.startsWith('blas: ')) ?? 'blas: not tried';
@@ -155,6 +165,7 @@ export async function initBackend(requested?: BackendName, options: BackendOptio
   throw new BackendError(`No tfjs backend could be initialised: ${skipped.join('; ')}`);
 }
 
+/** PERCEIVER_BACKEND, which only Node reads: one of Node's backends. */
 export function parseBackendEnv(value: string | undefined): BackendName | undefined {
   if (value === undefined || value === '') return undefined;
   if ((BACKEND_ORDER as readonly string[]).includes(value)) return value as BackendName;

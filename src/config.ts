@@ -2,7 +2,6 @@
  * PerceiverConfig: the fields of a Hugging Face `config.json` that the Perceiver image classifiers
  * use, parsed from snake_case JSON and validated with messages that name the field at fault.
  */
-import { promises as fsp } from 'fs';
 import { ArchitectureName, isArchitectureName, unsupportedArchitectureError } from './architectures';
 import { ConfigError } from './errors';
 import { checkRequiredFields, checkSizeLimit, checkWorkLimit } from './config-limits';
@@ -171,25 +170,4 @@ function parseId2Label(value: unknown, numLabels: unknown, fail: (f: string, why
     fail('num_labels', `is ${JSON.stringify(numLabels)} but id2label has ${entries.length} entries`);
   }
   return out;
-}
-
-export async function readConfig(file: string): Promise<PerceiverConfig> {
-  return parseConfig(await readJsonFile(file), file);
-}
-
-/** Reads and parses a JSON settings file; the ConfigError names the file if it cannot be read or parsed. */
-export async function readJsonFile(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf-8');
-  } catch (e) {
-    throw new ConfigError(`${file}: cannot read (${(e as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  return json;
 }

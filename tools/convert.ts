@@ -1,7 +1,7 @@
 /** `perceiver-io convert`: a Hub checkpoint (pytorch_model.bin) or safetensors file -> model.safetensors. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { readConfig } from '../src/config';
+import { readConfig } from '../src/config-file';
 import { OutputError, WeightsError } from '../src/errors';
 import { FloatDtype } from '../src/weights/dtypes';
 import { convertCheckpoint } from '../src/weights/convert-checkpoint';

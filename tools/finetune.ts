@@ -4,7 +4,7 @@ import * as path from 'path';
 import { tf } from '../src/tf';
 // Registers the Node model loader (directories and the Hub cache) behind fromPretrained.
 import '../src/loading/node-loader';
-import { readJsonFile } from '../src/config';
+import { readJsonFile } from '../src/config-file';
 import { LabelledImage, readImageFolder, stratifiedSplit } from '../src/data/image-folder';
 import { processorImageSource } from '../src/data/image-source';
 import { InputError } from '../src/errors';

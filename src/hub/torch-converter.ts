@@ -1,5 +1,5 @@
 /** The default CheckpointConverter: pytorch_model.bin through the restricted torch reader, to float32 safetensors. */
-import { readConfig } from '../config';
+import { readConfig } from '../config-file';
 import { convertCheckpoint } from '../weights/convert-checkpoint';
 import { openWeightFile } from '../weights/open-weights';
 import type { CheckpointConverter } from './converted-model';

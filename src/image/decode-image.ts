@@ -7,7 +7,7 @@
 import { ImageError } from '../errors';
 import { applyExifOrientation } from './exif-orientation';
 import { ImageHeader, readImageHeader } from './image-header';
-import { Codec, DecodeFailure, decodeRgba } from './decoder-worker';
+import { Codec, DecodeFailure, decodeWithRegistered } from './codec';
 import { checkPng } from './png-structure';
 import { RgbImage, toRgb } from './rgb-image';
 
@@ -44,7 +44,7 @@ async function decodeToRgb(codec: Codec, bytes: Uint8Array, header: ImageHeader,
   const truncated = () => new ImageError(`${source}: image file is truncated (${format}, ${bytes.length} bytes; libjpeg: ${JPEG_TRUNCATED})`);
   let decoded;
   try {
-    decoded = await decodeRgba(codec, bytes);
+    decoded = await decodeWithRegistered(codec, bytes);
   } catch (e) {
     if (e instanceof DecodeFailure && e.messages.includes(JPEG_TRUNCATED)) throw truncated();
     throw new ImageError(`${source}: cannot decode ${format}: ${failureReason(e, format)}`);

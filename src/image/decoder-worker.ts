@@ -3,30 +3,12 @@
  * bit-exact with Pillow where jimp's jpeg-js is not), other formats with jimp. Both load ES modules
  * through `import()` (@jsquash is ESM-only, jimp imports file-type), which jest's CommonJS VM refuses;
  * a worker is a plain Node context under jest and in the built package alike. It also keeps decoder
- * aborts on hostile input, and the decoding time, off the main thread.
+ * aborts on hostile input, and the decoding time, off the main thread. Importing it registers it
+ * as the image decoder (codec.ts).
  */
 import { pathToFileURL } from 'url';
 import { Worker } from 'worker_threads';
-
-export type Codec = 'jpeg' | 'jimp';
-
-export interface DecodedRgba {
-  width: number;
-  height: number;
-  data: Uint8Array;
-  /** libjpeg's warnings for this file, e.g. "Premature end of JPEG file" when it was truncated. */
-  warnings: string[];
-}
-
-/** A decoder's refusal: its own reason, and the messages libjpeg printed for this file alone. */
-export class DecodeFailure extends Error {
-  constructor(
-    reason: string,
-    readonly messages: string[],
-  ) {
-    super(reason);
-  }
-}
+import { Codec, DecodedRgba, DecodeFailure, registerImageDecoder } from './codec';
 
 // Plain JavaScript: the worker evaluates it as a script, outside TypeScript's and jest's module systems.
 // Requests are decoded one at a time: libjpeg reports through one print hook, so concurrent decodes
@@ -146,6 +128,8 @@ export function decodeRgba(codec: Codec, bytes: Uint8Array): Promise<DecodedRgba
   }
   return current.decode(codec, bytes);
 }
+
+registerImageDecoder(decodeRgba);
 
 /** Stops the decoder worker (it restarts on the next decode), for tests and embedders that want a clean exit. */
 export async function stopDecoderWorker(): Promise<void> {

@@ -9,7 +9,8 @@ import { centerCropBox, crop } from './center-crop';
 import { ImageInput, loadRgb } from './image-input';
 import { channelTables, ChannelTables, writeChannelsFirst } from './normalize';
 import { resizeBicubic } from './pillow-bicubic';
-import { DEFAULT_PROCESSOR_CONFIG, ImageProcessorConfig, readProcessorConfig } from './processor-config';
+import { FromPretrainedOptions, loadProcessorConfig } from '../model/pretrained-loader';
+import { DEFAULT_PROCESSOR_CONFIG, ImageProcessorConfig } from './processor-config';
 import { RgbImage } from './rgb-image';
 
 export class PerceiverImageProcessor {
@@ -19,9 +20,9 @@ export class PerceiverImageProcessor {
     this.tables = channelTables(config);
   }
 
-  /** Reads `<dir>/preprocessor_config.json` (Hugging Face's defaults if the file is absent). */
-  static async fromPretrained(dir: string): Promise<PerceiverImageProcessor> {
-    return new PerceiverImageProcessor(await readProcessorConfig(dir));
+  /** The settings of `preprocessor_config.json` of a model directory, URL or Hub id (Hugging Face's defaults if the file is absent). */
+  static async fromPretrained(idOrDir: string, options: FromPretrainedOptions = {}): Promise<PerceiverImageProcessor> {
+    return new PerceiverImageProcessor(await loadProcessorConfig(idOrDir, options));
   }
 
   /** Values per image in pixel_values: 3 x height x width. */

@@ -3,9 +3,6 @@
  * both the legacy feature-extractor form (`"size": 224`, `"crop_size": 256`) and the newer
  * `{height, width}` form. Settings this port cannot reproduce exactly are refused, naming the field.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { readJsonFile } from '../config';
 import { ConfigError } from '../errors';
 import { Triple } from './normalize';
 
@@ -101,11 +98,4 @@ export function parseProcessorConfig(json: unknown, source = 'preprocessor_confi
   const normalize = flag('do_normalize') ? { mean: triple('image_mean'), std: triple('image_std') } : null;
   if (normalize && normalize.std.some((s) => s === 0)) fail('image_std', 'must not contain 0');
   return { cropSize, size: outSize, rescaleFactor, normalize };
-}
-
-/** Reads `<dir>/preprocessor_config.json`; a missing file means Hugging Face's defaults (the tiny fixtures ship none). */
-export async function readProcessorConfig(dir: string): Promise<ImageProcessorConfig> {
-  const file = path.join(dir, 'preprocessor_config.json');
-  if (!fs.existsSync(file)) return DEFAULT_PROCESSOR_CONFIG;
-  return parseProcessorConfig(await readJsonFile(file), file);
 }

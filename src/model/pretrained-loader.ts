@@ -4,11 +4,13 @@
  * Node entry registers one that reads directories and the Hugging Face Hub cache
  * (src/loading/node-loader.ts). Another environment (the browser: fetch + Cache Storage)
  * registers its own with `registerPretrainedLoader` and the same model classes work unchanged.
+ * The image processor's settings (preprocessor_config.json) come through the same kind of seam.
  */
 import type { BackendName } from '../backend';
 import type { PerceiverConfig } from '../config';
 import { PerceiverError } from '../errors';
 import type { ResolveModelOptions } from '../hub/resolve-model';
+import type { ImageProcessorConfig } from '../image/processor-config';
 import type { WeightSource } from '../weights/weight-source';
 
 /** Hub options (revision, onProgress, cacheDir, offline) apply when a model id is given. */
@@ -39,4 +41,23 @@ export function loadPretrained(idOrDir: string, options: FromPretrainedOptions):
     );
   }
   return registered(idOrDir, options);
+}
+
+/** Finds, fetches if needed, and parses a model's preprocessor_config.json (Hugging Face's defaults when it has none). */
+export type ProcessorConfigLoader = (idOrDir: string, options: FromPretrainedOptions) => Promise<ImageProcessorConfig>;
+
+let processorLoader: ProcessorConfigLoader | undefined;
+
+export function registerProcessorConfigLoader(loader: ProcessorConfigLoader): void {
+  processorLoader = loader;
+}
+
+export function loadProcessorConfig(idOrDir: string, options: FromPretrainedOptions): Promise<ImageProcessorConfig> {
+  if (!processorLoader) {
+    throw new PerceiverError(
+      "PerceiverImageProcessor.fromPretrained: no loader is registered; import the package entry ('perceiver-io'), " +
+        'or construct it with new PerceiverImageProcessor(parseProcessorConfig(json))',
+    );
+  }
+  return processorLoader(idOrDir, options);
 }

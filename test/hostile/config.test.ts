@@ -5,7 +5,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseConfig, readConfig } from '../../src/config';
+import { parseConfig } from '../../src/config';
+import { readConfig } from '../../src/config-file';
 import { latentFlops, MAX_LATENT_FLOPS, SIZE_LIMITS } from '../../src/config-limits';
 import { ConfigError } from '../../src/errors';
 import { fixturePath, readFixtureJson } from '../fixtures';

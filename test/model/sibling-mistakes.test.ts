@@ -11,7 +11,7 @@ import { PerceiverForImageClassificationConvProcessing } from '../../src/model/p
 import { PerceiverForImageClassificationLearned } from '../../src/model/perceiver-for-image-classification-learned';
 import { Conv1x1Preprocessor } from '../../src/model/preprocessors/conv1x1-preprocessor';
 import { ConvPreprocessor } from '../../src/model/preprocessors/conv-preprocessor';
-import { readConfig } from '../../src/config';
+import { readConfig } from '../../src/config-file';
 import { SafetensorsFile } from '../../src/weights/safetensors';
 import type { WeightSource } from '../../src/weights/weight-source';
 import { fixturePath, maxAbs, maxAbsDiff, readFixture } from '../fixtures';
