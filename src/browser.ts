@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import './image/browser-decoder';
 import './image/browser-image-files';
+import './loading/browser-loader';
 import { setJpegWasmBase } from './image/browser-decoder';
 
 /**
@@ -61,6 +62,8 @@ export type { RawPixels, RgbImage } from './image/rgb-image';
 export { MAX_IMAGE_PIXELS } from './image/decode-image';
 export { DEFAULT_MODEL_ID, DEFAULT_REVISION } from './hub/model-id';
 export type { DownloadProgress, ProgressCallback } from './hub/progress';
+export { clearModelCache, configureModelLoading, DEFAULT_ENDPOINT, MODEL_CACHE_NAME } from './loading/browser-loader';
+export type { BrowserLoaderSettings, ModelCache, ModelCacheStorage } from './loading/browser-loader';
 // Training (docs/training.md): the in-memory parts; saving a model directory is Node-only.
 export { Trainer, DEFAULT_LEARNING_RATE } from './train/trainer';
 export type { TrainerOptions, TrainMode, TrainingBatch, BatchResult } from './train/trainer';

@@ -63,7 +63,7 @@ async function fetchRemainder(job: BlobDownload, incomplete: string): Promise<bo
   let downloaded = response.statusCode === 206 ? offset : 0;
   response.on('data', (chunk: Buffer) => {
     downloaded += chunk.length;
-    job.onProgress?.({ file: context.file, downloaded, total: metadata.size });
+    job.onProgress?.({ file: context.file, loaded: downloaded, downloaded, total: metadata.size });
   });
   await pipeline(response, fs.createWriteStream(incomplete, { flags: response.statusCode === 206 ? 'a' : 'w' }));
   return metadata.size === undefined || downloaded >= metadata.size;

@@ -2,11 +2,10 @@
 import { promises as fsp } from 'fs';
 import { ARCHITECTURE_NAMES, isArchitectureName } from '../architectures';
 import { HubError } from '../errors';
-import { PYTORCH_NAME, SAFETENSORS_NAME } from '../weights/open-weights';
+import { CONFIG_NAME, PREPROCESSOR_CONFIG_NAME, PYTORCH_NAME, SAFETENSORS_NAME } from './file-names';
 import { exists, RepoCache } from './cache-layout';
 
-export const CONFIG_NAME = 'config.json';
-export const PREPROCESSOR_CONFIG_NAME = 'preprocessor_config.json';
+export { CONFIG_NAME, PREPROCESSOR_CONFIG_NAME };
 /** Tried in this order: safetensors needs no conversion. */
 export const WEIGHTS_NAMES = [SAFETENSORS_NAME, PYTORCH_NAME] as const;
 export type WeightsName = (typeof WEIGHTS_NAMES)[number];

@@ -3,7 +3,9 @@
 export interface DownloadProgress {
   /** File name inside the repository, e.g. `pytorch_model.bin`. */
   file: string;
-  /** Bytes on disk so far (a resumed download starts above 0). */
+  /** Bytes so far (a resumed download starts above 0; in the browser, also bytes read back from Cache Storage). */
+  loaded: number;
+  /** The same as `loaded` (the name of earlier releases). */
   downloaded: number;
   /** Expected size, when the Hub announced it. */
   total?: number;

@@ -2,14 +2,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { WeightsError } from '../errors';
+import { PYTORCH_NAME, SAFETENSORS_NAME } from '../hub/file-names';
 import { SafetensorsFile } from './safetensors';
 import type { TensorSource } from './tensor-source';
 import { TorchCheckpoint } from './torch/torch-checkpoint';
 import type { WeightSource } from './weight-source';
 
-export const SAFETENSORS_NAME = 'model.safetensors';
-/** What the Hub's deepmind/vision-perceiver-fourier ships: a torch.save zip. */
-export const PYTORCH_NAME = 'pytorch_model.bin';
+export { PYTORCH_NAME, SAFETENSORS_NAME };
 
 /** model.safetensors if present, else pytorch_model.bin through the restricted torch reader. */
 export async function openWeights(dir: string): Promise<WeightSource> {
