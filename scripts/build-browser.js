@@ -23,7 +23,7 @@ async function main() {
     platform: 'browser',
     format: 'esm',
     target: 'es2020',
-    minify: true,
+    minify: process.env.NO_MINIFY ? false : true,
     sourcemap: true,
     legalComments: 'linked',
     logLevel: 'warning',

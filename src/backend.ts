@@ -6,10 +6,11 @@
  * (docs/browser.md: their measured parity). The math only uses the tfjs-core API, so any of them
  * computes the same model. The Node-only backends are plugged in by the Node entry.
  */
-import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf';
 import { BackendError } from './errors';
 import type { BlasLibrary } from './blas/library';
+import { browserWasmThreads, withWasmThreads } from './wasm-threads';
 
 export type BackendName = 'tensorflow' | 'blas' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 /** Node's order of preference. */
@@ -77,8 +78,6 @@ async function tryBackend(name: BackendName, threads: number | undefined): Promi
     const missing = nativeLoader ? nativeLoader() : '@tensorflow/tfjs-node is Node-only and not part of this entry point';
     if (missing) return missing;
   }
-  // The wasm thread pool is sized when the backend starts: before setBackend.
-  if (name === 'wasm' && !isNode && threads !== undefined) setThreadsCount(threads);
   if (name === 'blas') {
     try {
       loadBlasBackend(threads);
@@ -88,9 +87,14 @@ async function tryBackend(name: BackendName, threads: number | undefined): Promi
   }
   if (tf.findBackendFactory(name) === null) return `backend '${name}' is not registered`;
   try {
-    const ok = await tf.setBackend(name);
+    const start = async () => {
+      const ok = await tf.setBackend(name);
+      if (ok) await tf.ready();
+      return ok;
+    };
+    // In a browser the wasm thread pool is sized when the backend starts (src/wasm-threads.ts).
+    const ok = name === 'wasm' && !isNode ? await withWasmThreads(browserWasmThreads(threads), start) : await start();
     if (!ok) return `tf.setBackend('${name}') returned false (initialisation failed)`;
-    await tf.ready();
     return undefined;
   } catch (e) {
     return `backend '${name}' failed: ${(e as Error).message}`;

@@ -67,7 +67,8 @@ async function openSession(idOrUrl: string, options: FromPretrainedOptions, s: B
   } catch {
     cache = undefined; // storage refused (private mode, quota): load uncached
   }
-  const fetchImpl = s.fetch ?? globalThis.fetch;
+  // Called as a method of the session below: the global fetch must keep globalThis as its receiver (browsers throw 'Illegal invocation').
+  const fetchImpl = s.fetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined);
   if (typeof fetchImpl !== 'function') throw new HubError('fromPretrained: this environment has no fetch', 'network');
   const headers: Record<string, string> = location.modelId && s.accessToken ? { authorization: `Bearer ${s.accessToken}` } : {};
   return { location, fetch: fetchImpl, cache, offline: options.offline === true, onProgress: options.onProgress, headers };

@@ -37,6 +37,17 @@ const ARGS = [
   '--use-angle=swiftshader',
 ];
 
+/**
+ * Chromium logs every 404 as a console error, including the loader's probes for a model's optional
+ * files (a folder without preprocessor_config.json, or with pytorch_model.bin but no
+ * model.safetensors): those 404s are the expected answer, as on the Hub, and are not errors.
+ */
+const OPTIONAL_MODEL_FILE = /\/(preprocessor_config\.json|model\.safetensors)$/;
+
+function isOptionalFileProbe(text: string, url: string): boolean {
+  return text.includes('404') && OPTIONAL_MODEL_FILE.test(new URL(url, 'http://x').pathname);
+}
+
 export interface BrowserSession {
   browser: Browser;
   context: BrowserContext;
@@ -54,7 +65,7 @@ export async function launchChromium(): Promise<BrowserSession> {
   const newPage = async () => {
     const page = await context.newPage();
     page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console error on ${page.url()}: ${m.text()}`);
+      if (m.type() === 'error' && !isOptionalFileProbe(m.text(), m.location().url)) errors.push(`console error on ${page.url()}: ${m.text()} (${m.location().url})`);
     });
     page.on('pageerror', (e) => errors.push(`page error on ${page.url()}: ${e.message}`));
     return page;
