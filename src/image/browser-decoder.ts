@@ -1,9 +1,11 @@
 /**
- * The browser's image decoder: the same libjpeg-turbo build (@jsquash/jpeg, WebAssembly) and jimp
- * as Node's decoder worker, run in the page, so that encoded bytes decode to the same pixels as in
- * Node and in Pillow. Importing it registers it (codec.ts); the browser entry does.
+ * The browser's image decoder: the same libjpeg-turbo build (@jsquash/jpeg, WebAssembly) as Node's
+ * decoder worker, run in the page, so that JPEG bytes decode to the same pixels as in Node and in
+ * Pillow (PNG is decoded without a codec, the same way everywhere). GIF, BMP and TIFF are refused
+ * with what to do instead: jimp, which decodes them in Node, ships no working browser build.
+ * Importing this module registers it (codec.ts); the browser entry does.
  */
-import { Codec, DecodedRgba, DecodeFailure, registerImageDecoder } from './codec';
+import { Codec, CodecUnavailable, DecodedRgba, DecodeFailure, registerImageDecoder } from './codec';
 
 interface RgbaBitmap {
   width: number;
@@ -23,7 +25,6 @@ let messages: string[] = [];
 const collect = (text: unknown) => messages.push(String(text));
 
 let jpeg: Promise<(bytes: ArrayBuffer) => Promise<RgbaBitmap>> | undefined;
-let jimp: Promise<{ fromBuffer(bytes: ArrayBuffer): Promise<{ bitmap: RgbaBitmap }> }> | undefined;
 
 function jpegDecoder(): Promise<(bytes: ArrayBuffer) => Promise<RgbaBitmap>> {
   jpeg ??= import('@jsquash/jpeg/decode.js').then(async (m) => {
@@ -36,17 +37,18 @@ function jpegDecoder(): Promise<(bytes: ArrayBuffer) => Promise<RgbaBitmap>> {
   return jpeg;
 }
 
-function jimpDecoder() {
-  jimp ??= import('jimp').then((m) => m.Jimp as unknown as { fromBuffer(bytes: ArrayBuffer): Promise<{ bitmap: RgbaBitmap }> });
-  return jimp;
-}
-
 async function decodeOne(codec: Codec, bytes: Uint8Array): Promise<DecodedRgba> {
+  if (codec !== 'jpeg') {
+    throw new CodecUnavailable(
+      'the browser build decodes PNG and JPEG only; decode this file with createImageBitmap(blob) and pass the ImageBitmap ' +
+        "(its pixels then come from the browser's decoder, which may differ from Pillow's)",
+    );
+  }
   messages = [];
   // A copy: the decoders get a whole ArrayBuffer of their own, never a view into the caller's.
   const own = bytes.slice().buffer;
   try {
-    const image = codec === 'jpeg' ? await (await jpegDecoder())(own) : (await (await jimpDecoder()).fromBuffer(own)).bitmap;
+    const image = await (await jpegDecoder())(own);
     const data = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
     return { width: image.width, height: image.height, data, warnings: messages };
   } catch (e) {

@@ -1,8 +1,9 @@
 /**
  * The seam between the pixel pipeline (pure) and the image decoders, which differ per environment:
  * Node decodes in a worker thread (decoder-worker.ts), a browser page in the page itself
- * (browser-decoder.ts). Both run the same libjpeg-turbo build for JPEG and jimp for the lossless
- * formats, so decoded pixels are the same bytes everywhere.
+ * (browser-decoder.ts). Both run the same libjpeg-turbo build for JPEG, so decoded pixels are the
+ * same bytes everywhere. PNG needs no codec (png-decoder.ts is plain TypeScript); GIF, BMP and TIFF
+ * go through jimp, in Node only: jimp has no working browser build.
  */
 export type Codec = 'jpeg' | 'jimp';
 
@@ -23,6 +24,9 @@ export class DecodeFailure extends Error {
     super(reason);
   }
 }
+
+/** A codec this environment does not carry (jimp in the browser); the message says what to do instead. */
+export class CodecUnavailable extends Error {}
 
 /** Decodes image file bytes to RGBA in stored orientation (EXIF is not applied); rejects with a DecodeFailure. */
 export type ImageDecoder = (codec: Codec, bytes: Uint8Array) => Promise<DecodedRgba>;

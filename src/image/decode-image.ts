@@ -1,14 +1,16 @@
 /**
  * Image bytes to 8-bit RGB as Hugging Face's pipeline loader sees them (fixtures README, step 1):
  * EXIF orientation applied for JPEG, palette and grayscale expanded, alpha dropped without compositing.
- * JPEG goes through libjpeg-turbo (WebAssembly) for parity with Pillow; the lossless formats
- * through jimp, whose output is identical to Pillow's there.
+ * JPEG goes through libjpeg-turbo (WebAssembly) for parity with Pillow; PNG through our own
+ * decoder (png-decoder.ts, Pillow's conversion rules, the same code in Node and the browser);
+ * GIF, BMP and TIFF through jimp, whose output is identical to Pillow's on 8-bit images.
  */
 import { ImageError } from '../errors';
 import { applyExifOrientation } from './exif-orientation';
 import { ImageHeader, readImageHeader } from './image-header';
-import { Codec, DecodeFailure, decodeWithRegistered } from './codec';
-import { checkPng } from './png-structure';
+import { Codec, CodecUnavailable, DecodeFailure, decodeWithRegistered } from './codec';
+import { decodePng } from './png-decoder';
+import { readPng } from './png-structure';
 import { RgbImage, toRgb } from './rgb-image';
 
 /** Pillow's Image.MAX_IMAGE_PIXELS: above it Pillow warns of a decompression bomb; we refuse. */
@@ -46,6 +48,7 @@ async function decodeToRgb(codec: Codec, bytes: Uint8Array, header: ImageHeader,
   try {
     decoded = await decodeWithRegistered(codec, bytes);
   } catch (e) {
+    if (e instanceof CodecUnavailable) throw new ImageError(`${source}: cannot decode ${format} here: ${e.message}`);
     if (e instanceof DecodeFailure && e.messages.includes(JPEG_TRUNCATED)) throw truncated();
     throw new ImageError(`${source}: cannot decode ${format}: ${failureReason(e, format)}`);
   }
@@ -61,9 +64,9 @@ export async function decodeImage(bytes: Uint8Array, source: string): Promise<Rg
   const fail = (reason: string): never => {
     throw new ImageError(`${source}: ${reason}`);
   };
-  // After the size check: the structure check inflates the data without keeping it.
-  const data = header.format === 'png' ? checkPng(bytes, fail) : bytes;
-  const image = await decodeToRgb(header.format === 'jpeg' ? 'jpeg' : 'jimp', data, header, source);
+  // After the size check, so that no pixel memory is allocated for a refused size.
+  const image =
+    header.format === 'png' ? decodePng(readPng(bytes, fail), fail) : await decodeToRgb(header.format === 'jpeg' ? 'jpeg' : 'jimp', bytes, header, source);
   const expected = header.orientation >= 5 ? { width: header.height, height: header.width } : header;
   if (image.width !== expected.width || image.height !== expected.height) {
     throw new ImageError(`${source}: header says ${header.width}x${header.height} but the decoder produced ${image.width}x${image.height}`);

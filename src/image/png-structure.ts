@@ -1,17 +1,16 @@
 /**
- * Checks a PNG's chunk structure and that its compressed image data holds every row, before the
- * decoder allocates pixels. Pillow refuses a PNG whose data ends early ("image file is truncated");
- * jimp's decoder would instead fill the missing rows (a 69-byte file claiming 9000x9000 became
- * 81 M black pixels) or fail with stream-internal messages. Like Pillow, a file cut after its image
- * data (no IEND) or with bytes after IEND is read; unlike Pillow, a bad IDAT checksum is refused
- * (Pillow skips that check; jimp's decoder cannot).
+ * Reads a PNG's chunk structure and inflates its image data, checking that it holds every row
+ * before any pixel is made. Pillow refuses a PNG whose data ends early ("image file is truncated"),
+ * and so do we, where a lenient decoder fills the missing rows (a 69-byte file claiming 9000x9000
+ * would become 81 M black pixels). Like Pillow, a file cut after its image data (no IEND) or with bytes after
+ * IEND is read; unlike Pillow, a bad chunk checksum is refused (Pillow skips that check).
  */
 import { Unzlib } from 'fflate';
 import { crc32 } from '../crc32';
 
 type Fail = (reason: string) => never;
 
-interface Ihdr {
+export interface Ihdr {
   width: number;
   height: number;
   bitDepth: number;
@@ -20,7 +19,7 @@ interface Ihdr {
 }
 
 /** Samples per pixel of each PNG colour type (grey, RGB, palette, grey+alpha, RGBA), with the bit depths allowed. */
-const COLOR_TYPES: Record<number, { channels: number; depths: number[] }> = {
+export const COLOR_TYPES: Record<number, { channels: number; depths: number[] }> = {
   0: { channels: 1, depths: [1, 2, 4, 8, 16] },
   2: { channels: 3, depths: [8, 16] },
   3: { channels: 1, depths: [1, 2, 4, 8] },
@@ -29,7 +28,7 @@ const COLOR_TYPES: Record<number, { channels: number; depths: number[] }> = {
 };
 
 /** Adam7 passes: x start, y start, x step, y step. */
-const ADAM7 = [
+export const ADAM7 = [
   [0, 0, 8, 8],
   [4, 0, 8, 8],
   [0, 4, 4, 8],
@@ -63,13 +62,15 @@ export function expectedDataBytes(ihdr: Ihdr): number {
   return ADAM7.reduce((n, [x0, y0, dx, dy]) => n + rows(Math.ceil((ihdr.width - x0) / dx), Math.ceil((ihdr.height - y0) / dy)), 0);
 }
 
-/** Inflated size of the zlib stream in `parts`, counted without keeping it, stopping once `enough` is reached. */
-function inflatedSize(parts: Uint8Array[], enough: number, fail: Fail): number {
+/** The zlib stream in `parts` inflated into `out`, stopping once it is full; returns the bytes written. */
+function inflateInto(parts: Uint8Array[], out: Uint8Array, fail: Fail): number {
   let count = 0;
   const stop = new Error('enough');
   const stream = new Unzlib((chunk) => {
-    count += chunk.length;
-    if (count >= enough) throw stop;
+    const take = Math.min(chunk.length, out.length - count);
+    out.set(chunk.subarray(0, take), count);
+    count += take;
+    if (count >= out.length) throw stop;
   });
   try {
     // Never pushed as final: a stream cut short then just yields too few bytes (truncation, which
@@ -84,17 +85,25 @@ function inflatedSize(parts: Uint8Array[], enough: number, fail: Fail): number {
   return count;
 }
 
+/** What decoding needs of a PNG: its header, palette (colour type 3) and inflated, still filtered scanlines. */
+export interface PngContent {
+  ihdr: Ihdr;
+  /** PLTE: R, G, B per entry. */
+  palette?: Uint8Array;
+  /** expectedDataBytes(ihdr) bytes: a filter byte, then the packed samples, per row of each pass. */
+  scanlines: Uint8Array;
+}
+
 /**
- * Validates the chunks (lengths, checksums, IHDR first, image data present and complete) and
- * returns the bytes to decode: the file up to IEND, with IEND appended when the file ends right
- * after its image data. `fail` throws the caller's error.
+ * Validates the chunks (lengths, checksums, IHDR first, a palette where one is needed, image data
+ * present and complete) and inflates the image data. `fail` throws the caller's error.
  */
-export function checkPng(bytes: Uint8Array, fail: Fail): Uint8Array {
+export function readPng(bytes: Uint8Array, fail: Fail): PngContent {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let ihdr: Ihdr | undefined;
+  let palette: Uint8Array | undefined;
   const idat: Uint8Array[] = [];
   let pos = 8;
-  let end = -1; // end of IEND, once seen
   while (pos + 12 <= bytes.length) {
     const length = view.getUint32(pos);
     const type = chunkType(bytes, pos + 4);
@@ -107,22 +116,18 @@ export function checkPng(bytes: Uint8Array, fail: Fail): Uint8Array {
       if (type !== 'IHDR') fail(`PNG starts with chunk '${type}', not IHDR (corrupt)`);
       ihdr = parseIhdr(data, fail);
     } else if (type === 'IDAT') idat.push(data);
+    else if (type === 'PLTE') palette = data;
     pos += 12 + length;
-    if (type === 'IEND') {
-      end = pos;
-      break;
-    }
+    if (type === 'IEND') break;
   }
   if (!ihdr) return fail('PNG without a complete IHDR chunk (truncated)');
-  const expected = expectedDataBytes(ihdr);
-  const have = idat.length ? inflatedSize(idat, expected, fail) : 0;
-  if (have < expected) {
-    fail(`image file is truncated: its image data holds ${have} of the ${expected} bytes that ${ihdr.width}x${ihdr.height} pixels need (${bytes.length}-byte file)`);
+  if (ihdr.colorType === 3 && (!palette || palette.length === 0 || palette.length % 3 !== 0 || palette.length > 768)) {
+    fail(palette ? `PNG palette (PLTE) is ${palette.length} bytes, not 3 to 768 in steps of 3 (corrupt)` : 'palette PNG without a PLTE chunk (corrupt)');
   }
-  if (end >= 0) return bytes.subarray(0, end);
-  const iend = new Uint8Array([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
-  const out = new Uint8Array(pos + iend.length);
-  out.set(bytes.subarray(0, pos));
-  out.set(iend, pos);
-  return out;
+  const scanlines = new Uint8Array(expectedDataBytes(ihdr));
+  const have = idat.length ? inflateInto(idat, scanlines, fail) : 0;
+  if (have < scanlines.length) {
+    fail(`image file is truncated: its image data holds ${have} of the ${scanlines.length} bytes that ${ihdr.width}x${ihdr.height} pixels need (${bytes.length}-byte file)`);
+  }
+  return { ihdr, palette, scanlines };
 }

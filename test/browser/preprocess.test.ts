@@ -90,3 +90,24 @@ test('browser-decoded pixels (ImageBitmap, ImageData) are accepted; their differ
   console.log(`browser-decoded pixel_values vs the fixtures:\n${rows.join('\n')}`);
   expect(rows).toHaveLength(CASES.length * 2);
 });
+
+test('GIF bytes are refused in the browser with an ImageError that says to pass an ImageBitmap', async () => {
+  const page = await session.openHarness();
+  try {
+    const refusal = await page.evaluate(async () => {
+      const g = globalThis as unknown as Record<string, any>;
+      // A 1x1 GIF89a: header, logical screen, a 2-colour table, one image with its LZW data.
+      const gif = Uint8Array.from([
+        0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0, 0, 255, 0, 0, 0, 0, 255, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0, 0x3b,
+      ]);
+      const processor = new g.perceiver.PerceiverImageProcessor();
+      return processor.preprocess(new File([gif], 'tiny.gif')).then(
+        () => 'accepted',
+        (e: Error) => `${e instanceof g.perceiver.ImageError ? "instanceof " : ""}${e.name}: ${e.message}`,
+      );
+    });
+    expect(refusal).toMatch(/^instanceof ImageError: tiny\.gif: cannot decode GIF here: the browser build decodes PNG and JPEG only; decode this file with createImageBitmap\(blob\) and pass the ImageBitmap/);
+  } finally {
+    await page.close();
+  }
+});
