@@ -24,7 +24,6 @@ async function main() {
     format: 'esm',
     target: 'es2020',
     minify: process.env.NO_MINIFY ? false : true,
-    keepNames: true, // error.name stays 'ImageError', 'HubError', ... in the minified bundle
     sourcemap: true,
     legalComments: 'linked',
     logLevel: 'warning',
