@@ -11,6 +11,10 @@ import { tf } from './tf';
 import { BackendError } from './errors';
 import type { BlasLibrary } from './blas/library';
 import { browserWasmThreads, withWasmThreads } from './wasm-threads';
+import { replaceCopyKernels } from './wasm-heap/copy-kernels';
+
+// tfjs's wasm Slice copies its whole input out of the heap first: heap-to-heap copies instead.
+replaceCopyKernels('wasm');
 
 export type BackendName = 'tensorflow' | 'blas' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 /** Node's order of preference. */

@@ -1,15 +1,15 @@
 /**
  * The 'blas' tfjs backend: the wasm backend's kernels (elementwise, softmax, reductions,
  * transposes, ...) registered again under the name 'blas', on a wasm module of its own, with the
- * matrix products replaced by the system BLAS's cblas_sgemm on that module's heap, and Slice and
- * Concat by heap-to-heap copies (copy-kernels.ts). 'wasm' itself
- * is left untouched. Node-only (koffi); the backend initialisation is its only importer.
+ * matrix products replaced by the system BLAS's cblas_sgemm on that module's heap. Slice and
+ * Concat are the heap-to-heap copies that 'wasm' also uses (wasm-heap/copy-kernels.ts); the matrix
+ * products of 'wasm' stay XNNPACK's. Node-only (koffi); the backend initialisation is its only importer.
  */
 import { tf } from '../tf';
 import { BackendError } from '../errors';
 import { BlasLibrary, loadBlas, LoadBlasOptions } from './library';
 import { BLAS_BACKEND_NAME, matMulKernels } from './matmul-kernels';
-import { copyKernels } from './copy-kernels';
+import { copyKernels } from '../wasm-heap/copy-kernels';
 
 export { BLAS_BACKEND_NAME };
 
@@ -31,7 +31,7 @@ export function registerBlasBackend(options: LoadBlasOptions = {}): BlasLibrary 
   const wasmFactory = tf.findBackendFactory('wasm');
   if (!wasmFactory) throw new BackendError("the blas backend builds on @tensorflow/tfjs-backend-wasm, which is not registered");
   const loaded = loadBlas(options);
-  const replaced = [...matMulKernels(loaded.sgemm), ...copyKernels(tf.getKernel(tf.Slice, 'wasm')!, tf.getKernel(tf.Concat, 'wasm')!)];
+  const replaced = [...matMulKernels(loaded.sgemm), ...copyKernels(BLAS_BACKEND_NAME, tf.getKernel(tf.Slice, 'wasm')!, tf.getKernel(tf.Concat, 'wasm')!)];
   const names = new Set(replaced.map((k) => k.kernelName));
   for (const kernel of tf.getKernelsForBackend('wasm')) {
     if (!names.has(kernel.kernelName)) tf.registerKernel({ ...kernel, backendName: BLAS_BACKEND_NAME });

@@ -7,7 +7,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
 import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, SgemmFunction } from './library';
-import { heapF32, heapOffset } from './heap';
+import { heapF32, heapOffset } from '../wasm-heap/heap';
 
 type TensorInfo = tf.TensorInfo;
 

@@ -6,7 +6,7 @@
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
-import { heapF32, heapOffset } from '../blas/heap';
+import { heapF32, heapOffset } from '../wasm-heap/heap';
 import { transpose2dInto } from './transpose';
 
 function wasmHeapBackend(backend: tf.KernelBackend): BackendWasm | undefined {

@@ -15,9 +15,8 @@ test('src/browser.ts reaches no Node built-in', async () => {
 test('the Node-only parts stay out of the browser graph: koffi, the BLAS bridge, the Hub disk cache, the worker pool, the CLI', async () => {
   const { metafile } = await bundleForBrowser(ENTRY);
   const files = Object.keys(metafile.inputs);
-  // src/blas/heap.ts is pure (views of the wasm heap, which the weight loader also writes into);
   // of src/hub, the browser loader shares the id/revision checks, progress type, HTTP status messages and file names.
-  const nodeOnly = files.filter((f) => /^node_modules\/(koffi|yauzl)\/|^src\/blas\/(?!heap\.ts)|^src\/hub\/(?!model-id|progress|hub-errors|file-names)|^src\/parallel\/|^tools\/|^src\/.*node-|^src\/.*-file\.ts$/.test(f));
+  const nodeOnly = files.filter((f) => /^node_modules\/(koffi|yauzl)\/|^src\/blas\/|^src\/hub\/(?!model-id|progress|hub-errors|file-names)|^src\/parallel\/|^tools\/|^src\/.*node-|^src\/.*-file\.ts$/.test(f));
   expect(nodeOnly).toEqual([]);
   // The model and the decoders are in it.
   expect(files).toEqual(expect.arrayContaining(['src/model/perceiver-model.ts', 'src/image/browser-decoder.ts', 'src/image/image-processor.ts', 'src/loading/browser-loader.ts', 'src/weights/torch/zip-archive.ts']));
