@@ -9,7 +9,7 @@ import { tf } from '../tf';
 import { BackendError } from '../errors';
 import { BlasLibrary, loadBlas, LoadBlasOptions } from './library';
 import { BLAS_BACKEND_NAME, matMulKernels } from './matmul-kernels';
-import { copyKernels } from '../wasm-heap/copy-kernels';
+import { replaceCopyKernels } from '../wasm-heap/copy-kernels';
 
 export { BLAS_BACKEND_NAME };
 
@@ -31,7 +31,8 @@ export function registerBlasBackend(options: LoadBlasOptions = {}): BlasLibrary 
   const wasmFactory = tf.findBackendFactory('wasm');
   if (!wasmFactory) throw new BackendError("the blas backend builds on @tensorflow/tfjs-backend-wasm, which is not registered");
   const loaded = loadBlas(options);
-  const replaced = [...matMulKernels(loaded.sgemm), ...copyKernels(BLAS_BACKEND_NAME, tf.getKernel(tf.Slice, 'wasm')!, tf.getKernel(tf.Concat, 'wasm')!)];
+  replaceCopyKernels('wasm'); // copied below with the other wasm kernels: blas slices and concats heap to heap too
+  const replaced = matMulKernels(loaded.sgemm);
   const names = new Set(replaced.map((k) => k.kernelName));
   for (const kernel of tf.getKernelsForBackend('wasm')) {
     if (!names.has(kernel.kernelName)) tf.registerKernel({ ...kernel, backendName: BLAS_BACKEND_NAME });

@@ -1,10 +1,10 @@
 /**
- * Slice and Concat as copies from heap to heap, for the wasm backend and the blas backend built on
- * it (in Node and in the browser). tfjs's wasm Slice kernel first
- * copies its whole input out of the heap (`readSync` into a fresh ArrayBuffer: ~10 ms for a 2 MB
- * [512, 1024] matrix here, 20x an elementwise op of that size), which made Slice 70% of the model's
- * time on blas and 12% on wasm with 2 threads in Chromium; the wasm Concat copies each row with a new subarray (0.3 s for the image tokens'
- * [50176, 3 | 258] concat). These copy only what is asked, with copyWithin on one heap view: one
+ * Slice and Concat as copies from heap to heap, for the wasm backend (Node and browser) and so for
+ * the blas backend, which copies wasm's kernels. tfjs's wasm Slice kernel first copies its whole
+ * input out of the heap (`readSync` into a fresh ArrayBuffer: ~10 ms for a 2 MB [512, 1024] matrix
+ * here, 20x an elementwise op of that size), which made Slice 70% of the model's time on blas and
+ * 12% on wasm with 2 threads in Chromium; the wasm Concat copies each row with a new subarray
+ * (0.3 s for the image tokens' [50176, 3 | 258] concat). These copy only what is asked, with copyWithin on one heap view: one
  * block per contiguous run. Dtypes off the heap (string) go to the wasm kernels.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -59,7 +59,7 @@ export function concatOnHeap(inputs: tf.TensorInfo[], axis: number, backend: Bac
 }
 
 /** The copy kernels for `backendName`; dtypes off the heap go to the given (tfjs's) kernels. */
-export function copyKernels(backendName: string, wasmSlice: tf.KernelConfig, wasmConcat: tf.KernelConfig): tf.KernelConfig[] {
+function copyKernels(backendName: string, wasmSlice: tf.KernelConfig, wasmConcat: tf.KernelConfig): tf.KernelConfig[] {
   return [
     {
       kernelName: tf.Slice,
