@@ -145,9 +145,17 @@ export class MultiHeadAttention {
     return { context, output: w.output.apply(context), probs };
   }
 
+  parameters(): tf.Tensor[] {
+    return this.sublayers().flatMap((l) => l.parameters());
+  }
+
   dispose(): void {
+    for (const l of this.sublayers()) l.dispose();
+  }
+
+  private sublayers(): (LayerNorm | Linear)[] {
     const w = this.weights;
-    for (const layer of [w.layernorm1, w.layernorm2, w.query, w.key, w.value, w.output]) layer?.dispose();
+    return [w.layernorm1, ...(w.layernorm2 ? [w.layernorm2] : []), w.query, w.key, w.value, w.output];
   }
 }
 

@@ -22,6 +22,10 @@ export class LayerNorm {
     });
   }
 
+  parameters(): tf.Tensor[] {
+    return [this.weight, this.bias];
+  }
+
   dispose(): void {
     this.weight.dispose();
     this.bias.dispose();

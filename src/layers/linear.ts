@@ -35,6 +35,11 @@ export class Linear {
     return this.transposed;
   }
 
+  /** The tensors apply() reads, for differentiating through it. */
+  parameters(): tf.Tensor[] {
+    return [this.weight, this.bias];
+  }
+
   dispose(): void {
     this.transposed?.dispose();
     this.weight.dispose();

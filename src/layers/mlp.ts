@@ -18,6 +18,10 @@ export class Mlp {
     return tf.tidy(() => this.dense2.apply(gelu(this.dense1.apply(x)) as tf.Tensor2D));
   }
 
+  parameters(): tf.Tensor[] {
+    return [...this.dense1.parameters(), ...this.dense2.parameters()];
+  }
+
   dispose(): void {
     this.dense1.dispose();
     this.dense2.dispose();

@@ -43,6 +43,10 @@ export class PerceiverLayer {
     });
   }
 
+  parameters(): tf.Tensor[] {
+    return [...this.attention.parameters(), ...this.layernorm.parameters(), ...this.mlp.parameters()];
+  }
+
   dispose(): void {
     this.attention.dispose();
     this.layernorm.dispose();

@@ -2,13 +2,20 @@
  * PerceiverEncoder: the latents cross-attend to the input tokens once, then the block of
  * `num_self_attends_per_block` self-attention layers runs `num_blocks` times with shared weights.
  */
+import { InputError } from '../errors';
 import { tf } from '../tf';
 import { AttentionOptions } from '../layers/attention';
 import { PerceiverLayer } from '../layers/perceiver-layer';
-import { applyObserved, AttentionObserver } from './attention-callback';
+import { recomputedInBackward } from '../layers/recompute';
+import { applyObserved, AttentionObserver, AttentionSite } from './attention-callback';
 
 export interface EncoderOptions extends AttentionOptions, AttentionObserver {
   outputHiddenStates?: boolean;
+  /**
+   * Gradient checkpointing for training: under a gradient tape each layer application keeps only
+   * its inputs and is run again in the backward pass. Not with attentions (outputAttentions, onAttention).
+   */
+  recomputeLayers?: boolean;
 }
 
 export interface EncoderOutput {
@@ -32,8 +39,7 @@ export class PerceiverEncoder {
 
   /** latents: [B, N, D]; inputs: [B, M, C]. */
   apply(latents: tf.Tensor3D, inputs: tf.Tensor3D, options: EncoderOptions = {}): EncoderOutput {
-    const cross = applyObserved(this.crossAttention, latents, inputs, options, { kind: 'cross', index: 0 });
-    tf.dispose([cross.context, cross.attentionOutput]);
+    const cross = this.applyLayer(this.crossAttention, latents, inputs, options, { kind: 'cross', index: 0 });
     const out: EncoderOutput = { lastHiddenState: cross.output };
     if (options.outputHiddenStates) out.hiddenStates = [];
     if (options.outputAttentions) {
@@ -54,8 +60,7 @@ export class PerceiverEncoder {
   applyBlock(x: tf.Tensor3D, options: EncoderOptions = {}, record: Pick<EncoderOutput, 'hiddenStates' | 'attentions'> = {}, block = 0): tf.Tensor3D {
     for (const [i, layer] of this.selfAttends.entries()) {
       record.hiddenStates?.push(x);
-      const r = applyObserved(layer, x, undefined, options, { kind: 'self', index: block * this.selfAttends.length + i });
-      tf.dispose([r.context, r.attentionOutput]);
+      const r = this.applyLayer(layer, x, undefined, options, { kind: 'self', index: block * this.selfAttends.length + i });
       if (r.probs) record.attentions?.push(r.probs);
       if (!record.hiddenStates) x.dispose();
       x = r.output;
@@ -63,6 +68,26 @@ export class PerceiverEncoder {
     // A clone (shared data, separate handle) so each entry can be disposed on its own.
     record.hiddenStates?.push(tf.clone(x));
     return x;
+  }
+
+  /** A layer's output [B, N, D] and, when asked, its probabilities; the rest of its result is freed. */
+  private applyLayer(layer: PerceiverLayer, hidden: tf.Tensor3D, inputs: tf.Tensor3D | undefined, options: EncoderOptions, site: AttentionSite) {
+    if (!options.recomputeLayers) {
+      const r = applyObserved(layer, hidden, inputs, options, site);
+      tf.dispose([r.context, r.attentionOutput]);
+      return { output: r.output, probs: r.probs };
+    }
+    if (options.outputAttentions || options.onAttention) throw new InputError('recomputeLayers cannot return attentions: the layers keep none of their intermediates');
+    const output = recomputedInBackward(
+      (h, x) => {
+        const r = layer.apply(h as tf.Tensor3D, x as tf.Tensor3D | undefined, options);
+        tf.dispose([r.context, r.attentionOutput]);
+        return r.output;
+      },
+      inputs ? [hidden, inputs] : [hidden],
+      layer.parameters(),
+    );
+    return { output, probs: undefined };
   }
 
   dispose(): void {

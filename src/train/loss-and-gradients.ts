@@ -14,11 +14,13 @@ export interface LossAndGradients {
 }
 
 /**
- * Under a gradient tape every intermediate is kept anyway, so the online softmax's chunks would save
- * no memory: the training forward uses one softmax over all tokens (exact, and its gradient is the
+ * Each encoder layer is recomputed in the backward pass (gradient checkpointing), so the tape holds
+ * one layer's intermediates at a time: without it the full model's 48 layer applications keep
+ * several GB per image. Under a tape every intermediate of a layer is kept anyway, so the online
+ * softmax's chunks would save no memory: one softmax over all tokens (exact, and its gradient is the
  * plain softmax gradient).
  */
-export const TRAINING_FORWARD: ForwardOptions = { tokenChunkSize: Number.MAX_SAFE_INTEGER };
+export const TRAINING_FORWARD: ForwardOptions = { tokenChunkSize: Number.MAX_SAFE_INTEGER, recomputeLayers: true };
 
 /** Batch-norm statistics are buffers, not parameters: Hugging Face neither differentiates nor trains them. */
 export function isBuffer(name: string): boolean {

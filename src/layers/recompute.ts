@@ -1,0 +1,39 @@
+/**
+ * Gradient checkpointing (Chen et al. 2016, "Training deep nets with sublinear memory cost"): a
+ * layer run under a gradient tape keeps only its inputs; its intermediates are made again, under a
+ * tape of their own, when the backward pass reaches it. One extra forward per layer buys activation
+ * memory bounded by one layer instead of all 48 applications of the full model.
+ */
+import { tf } from '../tf';
+
+/**
+ * `fn(...inputs)`, differentiable with respect to `inputs` and `params` (the weights `fn` reads),
+ * without recording `fn`'s intermediates. With no tape recording it is a plain call.
+ */
+export function recomputedInBackward<T extends tf.Tensor>(fn: (...inputs: tf.Tensor[]) => T, inputs: tf.Tensor[], params: tf.Tensor[]): T {
+  if (tf.engine().state.gradientDepth === 0) return fn(...inputs);
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const xs = args.slice(0, inputs.length) as tf.Tensor[];
+    save(xs);
+    return { value: fn(...xs), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => recompute(fn, saved, params, dy) };
+  });
+  return op(...inputs, ...params) as T;
+}
+
+/** d(fn)/d[saved inputs, params] given dy: one gradient per customGrad input, in order. */
+function recompute(fn: (...inputs: tf.Tensor[]) => tf.Tensor, saved: tf.Tensor[], params: tf.Tensor[], dy: tf.Tensor): tf.Tensor[] {
+  const engine = tf.engine();
+  // The outer backward pass runs with its tape closed; a nested gradients() opens a new one and, on
+  // finishing, clears the engine's tape slot, which the outer pass still needs for its own cleanup.
+  const outerTape = engine.state.activeTape;
+  try {
+    const xs = [...saved, ...params];
+    const { value, grads } = engine.gradients(() => fn(...saved), xs, dy, true);
+    value.dispose();
+    // null: the output does not depend on it (e.g. a folded key bias: softmax ignores the shift).
+    return grads.map((g, i) => g ?? tf.zerosLike(xs[i]));
+  } finally {
+    engine.state.activeTape = outerTape;
+  }
+}
