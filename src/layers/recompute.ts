@@ -21,19 +21,43 @@ export function recomputedInBackward<T extends tf.Tensor>(fn: (...inputs: tf.Ten
   return op(...inputs, ...params) as T;
 }
 
+/**
+ * tfjs's backward pass sums a tensor's gradients as they arrive (tape.js: the first is stored, each
+ * later one added to the sum) but frees the added ones only when the whole pass ends: for the six
+ * self-attention layers shared by 8 blocks that is 7 dead copies of their weights (~1.2 GB for the
+ * full model). From a parameter's second gradient on, what we returned last time has been added and
+ * is dead, so it is freed here. Per backward pass (its tape) and parameter id.
+ */
+const returnedGradients = new WeakMap<object, Map<number, { count: number; last: tf.Tensor }>>();
+
+function freeDeadGradients(pass: object, params: tf.Tensor[], grads: tf.Tensor[]): void {
+  let seen = returnedGradients.get(pass);
+  if (!seen) returnedGradients.set(pass, (seen = new Map()));
+  params.forEach((p, i) => {
+    const entry = seen!.get(p.id);
+    if (!entry) return seen!.set(p.id, { count: 1, last: grads[i] });
+    if (entry.count >= 2) entry.last.dispose(); // the first may be the stored sum itself: kept
+    entry.count++;
+    entry.last = grads[i];
+  });
+}
+
 /** d(fn)/d[saved inputs, params] given dy: one gradient per customGrad input, in order. */
 function recompute(fn: (...inputs: tf.Tensor[]) => tf.Tensor, saved: tf.Tensor[], params: tf.Tensor[], dy: tf.Tensor): tf.Tensor[] {
   const engine = tf.engine();
   // The outer backward pass runs with its tape closed; a nested gradients() opens a new one and, on
   // finishing, clears the engine's tape slot, which the outer pass still needs for its own cleanup.
   const outerTape = engine.state.activeTape;
+  let grads: tf.Tensor[];
   try {
     const xs = [...saved, ...params];
-    const { value, grads } = engine.gradients(() => fn(...saved), xs, dy, true);
-    value.dispose();
+    const r = engine.gradients(() => fn(...saved), xs, dy, true);
+    r.value.dispose();
     // null: the output does not depend on it (e.g. a folded key bias: softmax ignores the shift).
-    return grads.map((g, i) => g ?? tf.zerosLike(xs[i]));
+    grads = r.grads.map((g, i) => g ?? tf.zerosLike(xs[i]));
   } finally {
     engine.state.activeTape = outerTape;
   }
+  freeDeadGradients(outerTape, params, grads.slice(saved.length));
+  return grads;
 }

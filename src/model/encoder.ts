@@ -78,15 +78,25 @@ export class PerceiverEncoder {
       return { output: r.output, probs: r.probs };
     }
     if (options.outputAttentions || options.onAttention) throw new InputError('recomputeLayers cannot return attentions: the layers keep none of their intermediates');
-    const output = recomputedInBackward(
-      (h, x) => {
-        const r = layer.apply(h as tf.Tensor3D, x as tf.Tensor3D | undefined, options);
-        tf.dispose([r.context, r.attentionOutput]);
-        return r.output;
-      },
-      inputs ? [hidden, inputs] : [hidden],
-      layer.parameters(),
+    const layerOutput = (h: tf.Tensor, x?: tf.Tensor) => {
+      const r = layer.apply(h as tf.Tensor3D, x as tf.Tensor3D | undefined, options);
+      tf.dispose([r.context, r.attentionOutput]);
+      return r.output;
+    };
+    const params = layer.parameters();
+    const B = hidden.shape[0];
+    if (!inputs || B === 1) return { output: recomputedInBackward(layerOutput, inputs ? [hidden, inputs] : [hidden], params), probs: undefined };
+    // The cross-attention's tape (softmax over all M tokens) is ~0.5 GB per image: recomputed one
+    // image at a time, the backward pass holds one image's worth at any batch size. Every op of a
+    // layer acts per image, so this is the same math.
+    const perImage = Array.from({ length: B }, (_, b) =>
+      tf.tidy(() => {
+        const one = (t: tf.Tensor3D) => tf.slice(t, [b, 0, 0], [1, -1, -1]); // [B, ., .] -> [1, ., .]
+        return recomputedInBackward(layerOutput, [one(hidden), one(inputs)], params);
+      }),
     );
+    const output = tf.concat(perImage, 0) as tf.Tensor3D; // B x [1, N, D] -> [B, N, D]
+    tf.dispose(perImage);
     return { output, probs: undefined };
   }
 

@@ -21,7 +21,8 @@ import { EncoderOptions, PerceiverEncoder } from './encoder';
 import { InputPreprocessor } from './input-preprocessor';
 import { buildPreprocessor } from './preprocessors/build-preprocessor';
 import { FromPretrainedOptions, loadPretrained } from './pretrained-loader';
-import { lossAndGradients, LossAndGradients } from '../train/loss-and-gradients';
+import { isBuffer, lossAndGradients, LossAndGradients } from '../train/loss-and-gradients';
+import { recomputedInBackward } from '../layers/recompute';
 import type { LabelsInput } from '../train/loss';
 import { newHeadWeights, NewHeadOptions } from '../train/new-head';
 
@@ -190,9 +191,17 @@ export class PerceiverModel {
     this.decoder.dispose();
   }
 
+  private preprocessorParameters(): tf.Tensor[] {
+    return [...this.parameters].filter(([name]) => name.startsWith('perceiver.input_preprocessor.') && !isBuffer(name)).map(([, p]) => p.tensor);
+  }
+
   /** Preprocessor + encoder (HF's PerceiverModel up to last_hidden_state). Call inside a tidy. */
   private encode(pixelValues: tf.Tensor4D, options: ForwardOptions) {
-    const inputs = this.preprocessor.apply(pixelValues);
+    const preprocess = (x: tf.Tensor) => this.preprocessor.apply(x as tf.Tensor4D);
+    // Under a training tape the preprocessor's copies of the tokens (3 x [B, M, C] for Fourier)
+    // would be kept for a gradient that only its parameters need: recomputed instead, and never
+    // when it has none (the tape then finds no path through it).
+    const inputs = options.recomputeLayers ? recomputedInBackward(preprocess, [pixelValues], this.preprocessorParameters()) : preprocess(pixelValues);
     return this.encoder.apply(this.batchLatents(pixelValues.shape[0]), inputs, options);
   }
 }

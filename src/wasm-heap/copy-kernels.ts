@@ -6,6 +6,9 @@
  * 12% on wasm with 2 threads in Chromium; the wasm Concat copies each row with a new subarray
  * (0.3 s for the image tokens' [50176, 3 | 258] concat). These copy only what is asked, with copyWithin on one heap view: one
  * block per contiguous run. Dtypes off the heap (string) go to the wasm kernels.
+ * Identity (`tf.clone`, and every tensor a gradient tape saves) copies nothing: tensors are
+ * immutable, so the clone shares its input's data by reference count, as on the cpu backend (wasm's
+ * kernel copies, which doubled the memory of everything a training tape keeps).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
@@ -62,6 +65,14 @@ export function concatOnHeap(inputs: tf.TensorInfo[], axis: number, backend: Bac
 function copyKernels(backendName: string, wasmSlice: tf.KernelConfig, wasmConcat: tf.KernelConfig): tf.KernelConfig[] {
   return [
     {
+      kernelName: tf.Identity,
+      backendName,
+      kernelFunc: ({ inputs: { x }, backend }) => {
+        (backend as BackendWasm).incRef(x!.dataId);
+        return { dataId: x!.dataId, shape: x!.shape, dtype: x!.dtype };
+      },
+    },
+    {
       kernelName: tf.Slice,
       backendName,
       kernelFunc: (args) => {
@@ -89,7 +100,7 @@ function copyKernels(backendName: string, wasmSlice: tf.KernelConfig, wasmConcat
 
 const replaced = new Set<string>();
 
-/** Replaces the Slice and Concat kernels of a registered wasm-based backend by the copies, once. */
+/** Replaces the Slice, Concat and Identity kernels of a registered wasm-based backend by the ones above, once. */
 export function replaceCopyKernels(backendName: string): void {
   if (replaced.has(backendName)) return;
   const [slice, concat] = [tf.getKernel(tf.Slice, backendName), tf.getKernel(tf.Concat, backendName)];

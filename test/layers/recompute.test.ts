@@ -8,6 +8,7 @@ import { initBackend } from '../../src/backend';
 import { Linear } from '../../src/layers/linear';
 import { Mlp } from '../../src/layers/mlp';
 import { recomputedInBackward } from '../../src/layers/recompute';
+import { AutoModelForImageClassification } from '../../src/model/auto-model';
 import { PerceiverForImageClassificationFourier } from '../../src/model/perceiver-for-image-classification-fourier';
 import { registerTrainingGradients } from '../../src/train/gradients';
 import { crossEntropy } from '../../src/train/loss';
@@ -92,18 +93,22 @@ test('recomputedInBackward: the gradients of plain autograd, each block run twic
   mlp.dispose();
 });
 
-test('the model with recomputeLayers: the gradients of the plain tape, a smaller tape, nothing leaked', async () => {
-  const model = await PerceiverForImageClassificationFourier.fromPretrained(fixturePath('train-tiny'));
-  const fx = await readTrainFixture();
+// train-tiny: Fourier (no preprocessor parameters); learned-tiny: trainable position embeddings and
+// a 1x1 conv before the encoder, so gradients flow back through the recomputed preprocessor.
+test.each(['train-tiny', 'learned-tiny'])('%s with recomputeLayers: the gradients of the plain tape, a smaller tape, nothing leaked', async (folder) => {
+  const model = await AutoModelForImageClassification.fromPretrained(fixturePath(folder));
+  const size = model.config.imageSize;
+  const pixelValues = tf.randomUniform([2, 3, size, size], -1, 1, 'float32', 7) as tf.Tensor4D;
+  const labels = [1, 0];
   const params = [...model.parameters.values()].map((p) => p.tensor);
-  tf.dispose(model.forward(fx.pixelValues).logits); // makes the preprocessor's cached position features
+  tf.dispose(model.forward(pixelValues).logits); // makes the preprocessor's cached position features
   const before = tf.memory().numTensors;
 
   const run = (recomputeLayers: boolean) => {
     let tapeBytes = 0;
     const { value, grads } = tf.engine().gradients(
       () => {
-        const loss = crossEntropy(model.forward(fx.pixelValues, { ...TRAINING_FORWARD, recomputeLayers }).logits, fx.labels);
+        const loss = crossEntropy(model.forward(pixelValues, { ...TRAINING_FORWARD, recomputeLayers }).logits, labels);
         tapeBytes = tf.memory().numBytes;
         return loss;
       },
@@ -119,16 +124,18 @@ test('the model with recomputeLayers: the gradients of the plain tape, a smaller
   expect(checkpointed.tapeBytes).toBeLessThan(plain.tapeBytes);
   expect(Math.abs(checkpointed.value.dataSync()[0] - plain.value.dataSync()[0])).toBeLessThanOrEqual(1e-6);
   let worst = 0;
-  params.forEach((p, i) => {
+  const names = [...model.parameters.keys()];
+  params.forEach((_, i) => {
     const a = checkpointed.grads[i];
     const b = plain.grads[i];
-    if (!b) return expect(a == null || maxAbs(a.dataSync()) === 0).toBe(true); // folded key biases: no path to the loss
+    if (!b) return expect([names[i], a == null || maxAbs(a.dataSync()) === 0]).toEqual([names[i], true]); // no path to the loss (folded key biases)
+    expect([names[i], maxAbs(b.dataSync()) > 0]).toEqual([names[i], true]);
     worst = Math.max(worst, relDiff(a!, b));
   });
   expect(worst).toBeLessThanOrEqual(REL_TOL);
   tf.dispose([plain.value, checkpointed.value, ...([...plain.grads, ...checkpointed.grads].filter(Boolean) as tf.Tensor[])]);
   expect(tf.memory().numTensors).toBe(before);
-  fx.pixelValues.dispose();
+  pixelValues.dispose();
   model.dispose();
 });
 

@@ -1,6 +1,7 @@
 /**
  * Slice and Concat as heap-to-heap copies, on wasm and blas, against tfjs's cpu kernels (an
- * independent implementation): contiguous or not, ranks 1-5, dtypes, empty, heap growth.
+ * independent implementation): contiguous or not, ranks 1-5, dtypes, empty, heap growth. Identity
+ * shares its input's data.
  */
 import { tf } from '../../src/tf';
 import { initBackend } from '../../src/backend';
@@ -111,6 +112,25 @@ describe.each(BACKENDS)('%s', (backend) => {
     const out = tf.tidy(() => tf.slice(tf.tensor(['a', 'b', 'c', 'd'], [2, 2]), [0, 1], [2, 1]).arraySync());
     expect(out).toEqual([['b'], ['d']]);
     expect(tf.tidy(() => tf.concat([tf.tensor(['a']), tf.tensor(['b', 'c'])]).arraySync())).toEqual(['a', 'b', 'c']);
+  });
+
+  test('Identity (tf.clone) shares the data: no copy, and each handle outlives the other', async () => {
+    await initBackend(backend);
+    const buffers = () => tf.memory().numDataBuffers;
+    const start = [tf.memory().numTensors, buffers()];
+    for (const [values, dtype] of [[[1.5, -2, 3], 'float32'], [[7, -8], 'int32'], [['a', 'bc'], 'string']] as const) {
+      const x = tf.tensor(values as never, undefined, dtype);
+      const before = buffers();
+      const y = tf.clone(x);
+      expect([buffers(), y.dtype, y.shape]).toEqual([before, dtype, x.shape]);
+      x.dispose();
+      expect(Array.from(y.dataSync() as ArrayLike<unknown>).map(String)).toEqual(values.map(String));
+      const z = tf.clone(y);
+      y.dispose();
+      expect(Array.from(z.dataSync() as ArrayLike<unknown>).map(String)).toEqual(values.map(String));
+      z.dispose();
+    }
+    expect([tf.memory().numTensors, buffers()]).toEqual(start);
   });
 
   test('no tensor leak and no heap growth over repeated slices and concats', async () => {
