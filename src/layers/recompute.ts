@@ -7,18 +7,29 @@
 import { tf } from '../tf';
 
 /**
- * `fn(...inputs)`, differentiable with respect to `inputs` and `params` (the weights `fn` reads),
- * without recording `fn`'s intermediates. With no tape recording it is a plain call.
+ * `fn(...inputs, ...constants)`, differentiable with respect to `inputs` and `params` (the weights
+ * `fn` reads), without recording `fn`'s intermediates; `constants` get a zero gradient and cost no
+ * backward work. With no tape recording it is a plain call.
+ * The output's gradient is freed once the backward pass has used it (tfjs would keep every such
+ * gradient to the end of the pass): don't differentiate with respect to the output itself.
  */
-export function recomputedInBackward<T extends tf.Tensor>(fn: (...inputs: tf.Tensor[]) => T, inputs: tf.Tensor[], params: tf.Tensor[]): T {
-  if (tf.engine().state.gradientDepth === 0) return fn(...inputs);
+export function recomputedInBackward<T extends tf.Tensor>(fn: (...inputs: tf.Tensor[]) => T, inputs: tf.Tensor[], params: tf.Tensor[], constants: tf.Tensor[] = []): T {
+  if (!tf.engine().isTapeOn()) return fn(...inputs, ...constants);
   const op = tf.customGrad((...args: unknown[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const xs = args.slice(0, inputs.length) as tf.Tensor[];
-    save(xs);
-    return { value: fn(...xs), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => recompute(fn, saved, params, dy) };
+    const fixed = args.slice(inputs.length + params.length, -1) as tf.Tensor[];
+    save([...xs, ...fixed]);
+    return {
+      value: fn(...xs, ...fixed),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const differentiable = saved.slice(0, xs.length);
+        const grads = recompute((...t) => fn(...t, ...saved.slice(xs.length)), differentiable, params, dy);
+        return [...grads, ...fixed.map((c) => tf.zerosLike(c))];
+      },
+    };
   });
-  return op(...inputs, ...params) as T;
+  return op(...inputs, ...params, ...constants) as T;
 }
 
 /**
@@ -59,5 +70,6 @@ function recompute(fn: (...inputs: tf.Tensor[]) => tf.Tensor, saved: tf.Tensor[]
     engine.state.activeTape = outerTape;
   }
   freeDeadGradients(outerTape, params, grads.slice(saved.length));
+  dy.dispose();
   return grads;
 }

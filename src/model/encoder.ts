@@ -13,7 +13,8 @@ export interface EncoderOptions extends AttentionOptions, AttentionObserver {
   outputHiddenStates?: boolean;
   /**
    * Gradient checkpointing for training: under a gradient tape each layer application keeps only
-   * its inputs and is run again in the backward pass. Not with attentions (outputAttentions, onAttention).
+   * its inputs and is run again in the backward pass. Not with attentions (outputAttentions,
+   * onAttention); pixel_values get no gradient (a model's forward treats them as data).
    */
   recomputeLayers?: boolean;
 }
@@ -77,31 +78,24 @@ export class PerceiverEncoder {
       tf.dispose([r.context, r.attentionOutput]);
       return { output: r.output, probs: r.probs };
     }
-    if (options.outputAttentions || options.onAttention) throw new InputError('recomputeLayers cannot return attentions: the layers keep none of their intermediates');
-    const layerOutput = (h: tf.Tensor, x?: tf.Tensor) => {
-      const r = layer.apply(h as tf.Tensor3D, x as tf.Tensor3D | undefined, options);
-      tf.dispose([r.context, r.attentionOutput]);
-      return r.output;
-    };
-    const params = layer.parameters();
-    const B = hidden.shape[0];
-    if (!inputs || B === 1) return { output: recomputedInBackward(layerOutput, inputs ? [hidden, inputs] : [hidden], params), probs: undefined };
-    // The cross-attention's tape (softmax over all M tokens) is ~0.5 GB per image: recomputed one
-    // image at a time, the backward pass holds one image's worth at any batch size. Every op of a
-    // layer acts per image, so this is the same math.
-    const perImage = Array.from({ length: B }, (_, b) =>
-      tf.tidy(() => {
-        const one = (t: tf.Tensor3D) => tf.slice(t, [b, 0, 0], [1, -1, -1]); // [B, ., .] -> [1, ., .]
-        return recomputedInBackward(layerOutput, [one(hidden), one(inputs)], params);
-      }),
-    );
-    const output = tf.concat(perImage, 0) as tf.Tensor3D; // B x [1, N, D] -> [B, N, D]
-    tf.dispose(perImage);
-    return { output, probs: undefined };
+    checkRecomputable(options);
+    const layerOutput = (h: tf.Tensor, x?: tf.Tensor) => layerOutputOnly(layer, h as tf.Tensor3D, x as tf.Tensor3D | undefined, options);
+    return { output: recomputedInBackward(layerOutput, inputs ? [hidden, inputs] : [hidden], layer.parameters()), probs: undefined };
   }
 
   dispose(): void {
     this.crossAttention.dispose();
     for (const l of this.selfAttends) l.dispose();
   }
+}
+
+/** A layer's output [B, N, D]; its context and pre-MLP output are freed. */
+export function layerOutputOnly(layer: PerceiverLayer, hidden: tf.Tensor3D, inputs: tf.Tensor3D | undefined, options: AttentionOptions): tf.Tensor3D {
+  const r = layer.apply(hidden, inputs, options);
+  tf.dispose([r.context, r.attentionOutput]);
+  return r.output;
+}
+
+export function checkRecomputable(options: EncoderOptions): void {
+  if (options.outputAttentions || options.onAttention) throw new InputError('recomputeLayers cannot return attentions: the layers keep none of their intermediates');
 }

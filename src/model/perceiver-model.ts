@@ -17,7 +17,7 @@ import { countParameters, flattenSpec, perceiverSpec } from '../weights/state-di
 import { checkWeights, WeightSource } from '../weights/weight-source';
 import { attentionRollout, AttentionRolloutOptions, AttentionRolloutOutput } from '../explain/attention-rollout';
 import { PerceiverClassificationDecoder } from './classification-decoder';
-import { EncoderOptions, PerceiverEncoder } from './encoder';
+import { checkRecomputable, EncoderOptions, EncoderOutput, layerOutputOnly, PerceiverEncoder } from './encoder';
 import { InputPreprocessor } from './input-preprocessor';
 import { buildPreprocessor } from './preprocessors/build-preprocessor';
 import { FromPretrainedOptions, loadPretrained } from './pretrained-loader';
@@ -191,17 +191,37 @@ export class PerceiverModel {
     this.decoder.dispose();
   }
 
-  private preprocessorParameters(): tf.Tensor[] {
-    return [...this.parameters].filter(([name]) => name.startsWith('perceiver.input_preprocessor.') && !isBuffer(name)).map(([, p]) => p.tensor);
+  /** Preprocessor + encoder (HF's PerceiverModel up to last_hidden_state). Call inside a tidy. */
+  private encode(pixelValues: tf.Tensor4D, options: ForwardOptions): EncoderOutput {
+    if (options.recomputeLayers) return this.encodeRecomputed(pixelValues, options);
+    const inputs = this.preprocessor.apply(pixelValues);
+    return this.encoder.apply(this.batchLatents(pixelValues.shape[0]), inputs, options);
   }
 
-  /** Preprocessor + encoder (HF's PerceiverModel up to last_hidden_state). Call inside a tidy. */
-  private encode(pixelValues: tf.Tensor4D, options: ForwardOptions) {
-    const preprocess = (x: tf.Tensor) => this.preprocessor.apply(x as tf.Tensor4D);
-    // Under a training tape the preprocessor's copies of the tokens (3 x [B, M, C] for Fourier)
-    // would be kept for a gradient that only its parameters need: recomputed instead, and never
-    // when it has none (the tape then finds no path through it).
-    const inputs = options.recomputeLayers ? recomputedInBackward(preprocess, [pixelValues], this.preprocessorParameters()) : preprocess(pixelValues);
-    return this.encoder.apply(this.batchLatents(pixelValues.shape[0]), inputs, options);
+  /**
+   * encode() for training with gradient checkpointing: per image, the preprocessor and the
+   * cross-attention are one recomputed step, so neither the input tokens ([M, C] = 50,176 x 261 per
+   * image) nor the softmax over them stay on the tape, and the backward pass holds one image's
+   * cross-attention at any batch size (every op acts per image: the same math). The self-attention
+   * layers are recomputed one by one over the whole batch (PerceiverEncoder.applyBlock).
+   */
+  private encodeRecomputed(pixelValues: tf.Tensor4D, options: ForwardOptions): EncoderOutput {
+    checkRecomputable(options);
+    const cross = this.encoder.crossAttention;
+    const params = [...this.preprocessorParameters(), ...cross.parameters()];
+    const step = (latents: tf.Tensor, pixels: tf.Tensor) => layerOutputOnly(cross, latents as tf.Tensor3D, this.preprocessor.apply(pixels as tf.Tensor4D), options);
+    // pixel_values are data, not parameters: no gradient (and no backward pass through the preprocessor's copies).
+    const perImage = Array.from({ length: pixelValues.shape[0] }, (_, b) =>
+      tidy(() => recomputedInBackward(step, [this.batchLatents(1)], params, [tf.slice(pixelValues, [b, 0, 0, 0], [1, -1, -1, -1])])), // [1, N, D], [1, 3, H, W] -> [1, N, D]
+    );
+    let x = (perImage.length === 1 ? perImage[0] : tf.concat(perImage, 0)) as tf.Tensor3D; // B x [1, N, D] -> [B, N, D]
+    if (perImage.length > 1) tf.dispose(perImage);
+    for (let block = 0; block < this.encoder.numBlocks; block++) x = this.encoder.applyBlock(x, options, {}, block);
+    return { lastHiddenState: x };
+  }
+
+  /** The preprocessor's trainable tensors (batch-norm statistics are buffers, not parameters). */
+  private preprocessorParameters(): tf.Tensor[] {
+    return [...this.parameters].filter(([name]) => name.startsWith('perceiver.input_preprocessor.') && !isBuffer(name)).map(([, p]) => p.tensor);
   }
 }

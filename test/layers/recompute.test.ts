@@ -30,14 +30,14 @@ beforeAll(async () => {
 const relDiff = (a: tf.Tensor, b: tf.Tensor) => maxAbsDiff(a.dataSync(), b.dataSync()) / maxAbs(b.dataSync());
 
 /** Six residual MLP blocks sharing one Mlp, as the encoder's blocks share their layers. */
-function residualChain(mlp: Mlp, x: tf.Tensor2D, params: tf.Tensor[], recompute: boolean, calls: { n: number }): { y: tf.Tensor; tapeTensors: number } {
+function residualChain(mlp: Mlp, x: tf.Tensor2D, params: tf.Tensor[], scale: tf.Tensor, recompute: boolean, calls: { n: number }): { y: tf.Tensor; tapeTensors: number } {
   let h = x;
   for (let i = 0; i < 6; i++) {
-    const block = (t: tf.Tensor) => {
+    const block = (t: tf.Tensor, s: tf.Tensor) => {
       calls.n++;
-      return tf.add(t, mlp.apply(t as tf.Tensor2D));
+      return tf.add(t, tf.mul(mlp.apply(t as tf.Tensor2D), s));
     };
-    h = (recompute ? recomputedInBackward(block, [h], params) : block(h)) as tf.Tensor2D;
+    h = (recompute ? recomputedInBackward(block, [h], params, [scale]) : block(h, scale)) as tf.Tensor2D;
   }
   const y = tf.sum(tf.square(h));
   return { y, tapeTensors: tf.memory().numTensors };
@@ -50,7 +50,8 @@ test('recomputedInBackward: the gradients of plain autograd, each block run twic
   );
   const x = tf.randomNormal([8, 16], 0, 1, 'float32', 5) as tf.Tensor2D;
   const unused = tf.ones([3]); // a parameter the output does not depend on: a zero gradient, not null
-  const xs = [x, ...mlp.parameters(), unused];
+  const scale = tf.scalar(0.7); // a constant of the blocks: with recomputation it gets no gradient
+  const xs = [x, ...mlp.parameters(), unused, scale];
   const before = tf.memory().numTensors;
 
   const run = (recompute: boolean) => {
@@ -58,7 +59,7 @@ test('recomputedInBackward: the gradients of plain autograd, each block run twic
     let tapeTensors = 0;
     const { value, grads } = tf.engine().gradients(
       () => {
-        const r = residualChain(mlp, x, xs.slice(1), recompute, calls);
+        const r = residualChain(mlp, x, xs.slice(1, -1), scale, recompute, calls);
         tapeTensors = r.tapeTensors;
         return r.y;
       },
@@ -75,9 +76,12 @@ test('recomputedInBackward: the gradients of plain autograd, each block run twic
   expect(checkpointed.calls).toBe(12);
   expect(checkpointed.tapeTensors).toBeLessThan(plain.tapeTensors);
   expect(Math.abs(checkpointed.value.dataSync()[0] - plain.value.dataSync()[0])).toBeLessThanOrEqual(REL_TOL * plain.value.dataSync()[0]);
-  expect(plain.grads[xs.length - 1]).toBeUndefined(); // tfjs: no path to the output
-  expect(Array.from(checkpointed.grads[xs.length - 1]!.dataSync())).toEqual([0, 0, 0]);
-  for (let i = 0; i < xs.length - 1; i++) {
+  const [unusedAt, scaleAt] = [xs.length - 2, xs.length - 1];
+  expect(plain.grads[unusedAt]).toBeUndefined(); // tfjs: no path to the output
+  expect(Array.from(checkpointed.grads[unusedAt]!.dataSync())).toEqual([0, 0, 0]);
+  expect(Math.abs(plain.grads[scaleAt]!.dataSync()[0])).toBeGreaterThan(0);
+  expect(checkpointed.grads[scaleAt]!.dataSync()[0]).toBe(0); // a constant
+  for (let i = 0; i < unusedAt; i++) {
     expect(checkpointed.grads[i]!.shape).toEqual(xs[i].shape);
     expect(relDiff(checkpointed.grads[i]!, plain.grads[i]!)).toBeLessThanOrEqual(REL_TOL);
   }
@@ -86,10 +90,10 @@ test('recomputedInBackward: the gradients of plain autograd, each block run twic
 
   // Without a tape it is the plain call.
   const calls = { n: 0 };
-  const y = tf.tidy(() => residualChain(mlp, x, xs.slice(1), true, calls).y);
+  const y = tf.tidy(() => residualChain(mlp, x, xs.slice(1, -1), scale, true, calls).y);
   expect(calls.n).toBe(6);
   y.dispose();
-  tf.dispose([x, unused]);
+  tf.dispose([x, unused, scale]);
   mlp.dispose();
 });
 
