@@ -48,7 +48,9 @@ Options:
   --batch-size N      Images per step (default 8).
   --train head|all    head (default): the encoder stays frozen; each image is encoded once and its
                       latents cached in memory (2 MiB per image for the full model), so later epochs
-                      cost almost nothing. all: every weight trains (much slower; see docs/training.md).
+                      cost almost nothing. all: every weight trains (much slower: ~17-23 s per image
+                      for the full model on 2 cores; each layer is recomputed in the backward pass and
+                      a step runs in passes of at most 4 images, to fit wasm's 4 GiB; docs/training.md).
   --val-split X       Fraction of each label held out for validation (default 0.2; 0 = none).
   --val DIR           A separate validation folder with the same layout (instead of --val-split).
   --seed N            Seed of the split, the shuffling, the flips and the new head (default 0).

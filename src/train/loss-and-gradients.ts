@@ -57,6 +57,32 @@ export function tapeGradients(forward: () => tf.Tensor2D, labels: readonly numbe
   return { loss, logits: logits!, grads: grads.map((g, i) => g ?? tf.zerosLike(xs[i])) };
 }
 
+/**
+ * tapeGradients of `forward` (pixel_values [n, 3, H, W] -> logits [n, K]) over the batch in passes
+ * of at most `imagesPerPass` images, their results summed weighted by size: the mean over B images
+ * is the sum over passes of (n / B) x the pass's mean. Memory is one pass's.
+ */
+export function tapeGradientsByPasses(forward: (x: tf.Tensor4D) => tf.Tensor2D, pixelValues: tf.Tensor4D, labels: readonly number[], xs: tf.Tensor[], imagesPerPass: number): TapeResult {
+  const B = labels.length;
+  if (B <= imagesPerPass) return tapeGradients(() => forward(pixelValues), labels, xs);
+  let sum: TapeResult | undefined;
+  const logits: tf.Tensor2D[] = [];
+  for (let start = 0; start < B; start += imagesPerPass) {
+    const n = Math.min(imagesPerPass, B - start);
+    const part = tf.slice(pixelValues, [start, 0, 0, 0], [n, -1, -1, -1]) as tf.Tensor4D; // [B, 3, H, W] -> [n, 3, H, W]
+    const r = tapeGradients(() => forward(part), labels.slice(start, start + n), xs);
+    part.dispose();
+    const weight = n / B;
+    const grads = r.grads.map((g, i) => tf.tidy(() => (sum ? tf.add(sum.grads[i], tf.mul(g, weight)) : tf.mul(g, weight))));
+    tf.dispose([...r.grads, ...(sum?.grads ?? [])]);
+    logits.push(r.logits);
+    sum = { loss: (sum?.loss ?? 0) + weight * r.loss, logits: r.logits, grads };
+  }
+  const all = tf.concat(logits, 0) as tf.Tensor2D; // passes x [n, K] -> [B, K]
+  tf.dispose(logits);
+  return { ...sum!, logits: all };
+}
+
 interface DifferentiableModel {
   readonly config: { numLabels: number };
   readonly parameters: ReadonlyMap<string, NamedParameter>;

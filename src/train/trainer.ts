@@ -10,7 +10,7 @@ import { tf } from '../tf';
 import { InputError } from '../errors';
 import type { ForwardOptions } from '../model/perceiver-model';
 import type { NamedParameter } from '../weights/parameters';
-import { isBuffer, tapeGradients, TRAINING_FORWARD } from './loss-and-gradients';
+import { isBuffer, tapeGradients, tapeGradientsByPasses, TRAINING_FORWARD } from './loss-and-gradients';
 import { checkLabels, crossEntropy } from './loss';
 import { AdamW, OptimizerOptions, OptimizerState, TrainedParameter } from './optimizer';
 
@@ -18,7 +18,15 @@ export type TrainMode = 'head' | 'all';
 
 export interface TrainerOptions extends Partial<OptimizerOptions> {
   train?: TrainMode;
+  /**
+   * 'all' mode: images per forward + backward pass (default 4). A larger batch is split into passes
+   * and their gradients summed, weighted by size: the same step, since the loss is a mean over images.
+   * Bounds memory: one pass of the full model at 4 images peaks at ~3.3 GB of wasm's 4 GiB heap.
+   */
+  imagesPerPass?: number;
 }
+
+export const DEFAULT_IMAGES_PER_PASS = 4;
 
 /** Adam's step size when none is given: a new head learns fast; fine-tuning everything needs HF's gentle default. */
 export const DEFAULT_LEARNING_RATE: Record<TrainMode, number> = { head: 1e-3, all: 5e-5 };
@@ -53,6 +61,7 @@ const HEAD_PREFIX = 'perceiver.decoder.';
 export class Trainer {
   readonly mode: TrainMode;
   readonly learningRate: number;
+  readonly imagesPerPass: number;
   /** The parameters that learn, in a fixed order. */
   readonly trained: readonly TrainedParameter[];
   private readonly optimizer: AdamW;
@@ -68,6 +77,8 @@ export class Trainer {
     if (this.mode !== 'head' && this.mode !== 'all') throw new InputError(`Trainer: train must be 'head' or 'all', got ${JSON.stringify(this.mode)}`);
     this.learningRate = options.learningRate ?? DEFAULT_LEARNING_RATE[this.mode];
     if (!(this.learningRate > 0)) throw new InputError(`Trainer: learningRate must be > 0, got ${this.learningRate}`);
+    this.imagesPerPass = options.imagesPerPass ?? DEFAULT_IMAGES_PER_PASS;
+    if (!(Number.isInteger(this.imagesPerPass) && this.imagesPerPass >= 1)) throw new InputError(`Trainer: imagesPerPass must be an integer >= 1, got ${this.imagesPerPass}`);
     if (!((options.weightDecay ?? 0) >= 0)) throw new InputError(`Trainer: weightDecay must be >= 0, got ${options.weightDecay}`);
     this.trained = [...model.parameters]
       .filter(([name]) => !isBuffer(name) && (this.mode === 'all' || name.startsWith(HEAD_PREFIX)))
@@ -93,7 +104,11 @@ export class Trainer {
   /** One Adam(W) step on the batch; returns the batch's loss and accuracy before the step. */
   trainStep(batch: TrainingBatch): BatchResult {
     const labels = checkLabels(batch.labels, batch.keys.length, this.model.config.numLabels);
-    const r = this.withInputs(batch, (forward) => tapeGradients(forward, labels, this.trained.map((p) => p.variable)));
+    const variables = this.trained.map((p) => p.variable);
+    const r =
+      this.mode === 'all'
+        ? tapeGradientsByPasses((x) => this.model.forward(x, TRAINING_FORWARD).logits, this.pixels(batch, labels.length), labels, variables, this.imagesPerPass)
+        : this.withInputs(batch, (forward) => tapeGradients(forward, labels, variables));
     this.optimizer.step(r.grads);
     tf.dispose(r.grads);
     return this.scored(r.loss, r.logits, labels);

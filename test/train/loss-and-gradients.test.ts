@@ -7,17 +7,43 @@
 import { tf } from '../../src/tf';
 import { initBackend } from '../../src/backend';
 import { PerceiverForImageClassificationFourier } from '../../src/model/perceiver-for-image-classification-fourier';
-import { TRAINING_FORWARD } from '../../src/train/loss-and-gradients';
+import { isBuffer, LossAndGradients, tapeGradientsByPasses, TRAINING_FORWARD } from '../../src/train/loss-and-gradients';
 import { getGradientlessKernels } from '../../src/train/gradients';
 import { AutoModelForImageClassification } from '../../src/model/auto-model';
 import { fixturePath, maxAbs, maxAbsDiff } from '../fixtures';
-import { readTrainFixture } from './train-fixture';
+import { readTrainFixture, TrainFixture } from './train-fixture';
 
 const LOSS_ABS_TOL = 1e-5;
 const GRAD_REL_TOL = 1e-4;
 const KEY_BIAS_ABS_TOL = 1e-6;
 const LOGITS_ABS_TOL = 1e-4;
 const isKeyBias = (name: string) => name.endsWith('attention.self.key.bias');
+
+/** Loss, logits and every gradient against HF's, at the tolerances above; reports the worst per tensor. */
+function expectHuggingFace(r: LossAndGradients, fx: TrainFixture, label: string): void {
+  expect(Math.abs(r.loss - fx.loss)).toBeLessThanOrEqual(LOSS_ABS_TOL);
+  expect(r.logits.shape).toEqual([2, 10]);
+  expect(maxAbsDiff(r.logits.dataSync(), fx.logits)).toBeLessThanOrEqual(LOGITS_ABS_TOL);
+  expect(Object.keys(r.grads).sort()).toEqual([...fx.names].sort());
+  const report: string[] = [];
+  let worst = { name: '', rel: 0 };
+  for (const name of fx.names) {
+    const want = fx.grad(name);
+    expect([name, r.grads[name].shape]).toEqual([name, want.shape]);
+    const diff = maxAbsDiff(r.grads[name].dataSync(), want.values);
+    if (isKeyBias(name)) {
+      report.push(`${name} abs ${diff.toExponential(2)}`);
+      if (!(diff <= KEY_BIAS_ABS_TOL)) throw new Error(`${name}: |ours - HF| = ${diff} > ${KEY_BIAS_ABS_TOL}`);
+    } else {
+      const rel = diff / maxAbs(want.values);
+      report.push(`${name} rel ${rel.toExponential(2)}`);
+      if (rel > worst.rel) worst = { name, rel };
+      if (!(rel <= GRAD_REL_TOL)) throw new Error(`${name}: max |ours - HF| / max |HF| = ${rel} > ${GRAD_REL_TOL}`);
+    }
+  }
+  if (process.env.PERCEIVER_REPORT) process.stdout.write(`${label} gradient errors:\n${report.join('\n')}\n`);
+  expect(worst.rel).toBeLessThanOrEqual(GRAD_REL_TOL);
+}
 
 describe.each(['wasm', 'cpu', 'blas'] as const)('lossAndGradients on %s', (backend) => {
   test('loss, logits and every gradient match Hugging Face', async () => {
@@ -26,29 +52,7 @@ describe.each(['wasm', 'cpu', 'blas'] as const)('lossAndGradients on %s', (backe
     const fx = await readTrainFixture();
     const r = model.lossAndGradients(fx.pixelValues, fx.labels);
 
-    expect(Math.abs(r.loss - fx.loss)).toBeLessThanOrEqual(LOSS_ABS_TOL);
-    expect(r.logits.shape).toEqual([2, 10]);
-    expect(maxAbsDiff(r.logits.dataSync(), fx.logits)).toBeLessThanOrEqual(LOGITS_ABS_TOL);
-    expect(Object.keys(r.grads).sort()).toEqual([...fx.names].sort());
-    const report: string[] = [];
-    let worst = { name: '', rel: 0 };
-    for (const name of fx.names) {
-      const want = fx.grad(name);
-      expect([name, r.grads[name].shape]).toEqual([name, want.shape]);
-      const diff = maxAbsDiff(r.grads[name].dataSync(), want.values);
-      if (isKeyBias(name)) {
-        report.push(`${name} abs ${diff.toExponential(2)}`);
-        if (!(diff <= KEY_BIAS_ABS_TOL)) throw new Error(`${name}: |ours - HF| = ${diff} > ${KEY_BIAS_ABS_TOL}`);
-      } else {
-        const rel = diff / maxAbs(want.values);
-        report.push(`${name} rel ${rel.toExponential(2)}`);
-        if (rel > worst.rel) worst = { name, rel };
-        if (!(rel <= GRAD_REL_TOL)) throw new Error(`${name}: max |ours - HF| / max |HF| = ${rel} > ${GRAD_REL_TOL}`);
-      }
-    }
-    if (process.env.PERCEIVER_REPORT) process.stdout.write(`${backend} gradient errors:\n${report.join('\n')}\n`);
-    expect(worst.rel).toBeLessThanOrEqual(GRAD_REL_TOL);
-
+    expectHuggingFace(r, fx, backend);
     tf.dispose([r.logits, ...Object.values(r.grads)]);
     // The first pass made the preprocessor's cached position features; later passes add nothing.
     const before = tf.memory().numTensors;
@@ -59,6 +63,23 @@ describe.each(['wasm', 'cpu', 'blas'] as const)('lossAndGradients on %s', (backe
     fx.pixelValues.dispose();
     model.dispose();
   });
+});
+
+test('in passes of one image (the trainer\'s imagesPerPass), the summed gradients are HF\'s for the batch', async () => {
+  await initBackend('wasm');
+  const model = await PerceiverForImageClassificationFourier.fromPretrained(fixturePath('train-tiny'));
+  const fx = await readTrainFixture();
+  const named = [...model.parameters].filter(([name]) => !isBuffer(name));
+  tf.dispose(model.forward(fx.pixelValues).logits); // makes the preprocessor's cached position features
+  const before = tf.memory().numTensors;
+  const r = tapeGradientsByPasses((x) => model.forward(x, TRAINING_FORWARD).logits, fx.pixelValues, fx.labels, named.map(([, p]) => p.tensor), 1);
+  const grads: Record<string, tf.Tensor> = {};
+  named.forEach(([name, p], i) => (grads[name] = p.layout === 'transposed' ? tf.transpose(r.grads[i]) : r.grads[i])); // [in, out] -> HF's [out, in]
+  expectHuggingFace({ loss: r.loss, logits: r.logits, grads }, fx, 'passes of 1');
+  tf.dispose([r.logits, ...r.grads, ...Object.values(grads)]);
+  expect(tf.memory().numTensors).toBe(before);
+  fx.pixelValues.dispose();
+  model.dispose();
 });
 
 test('every kernel of the training forward has a gradient', async () => {

@@ -203,6 +203,40 @@ test("'all' mode trains every parameter; a step lowers the loss of its batch", a
   base.dispose();
 });
 
+// That the passes' summed gradients are the batch's is checked against HF in loss-and-gradients.test.ts;
+// here: the trainer makes the passes, and reports the batch's loss. (Parameters after one Adam step
+// are not compared: its first step is lr * g / (|g| + eps), which turns the float32 noise of
+// zero-gradient entries, such as the folded key biases, into updates of any size up to lr.)
+test("'all' mode: a batch is split into passes of imagesPerPass images, with the whole batch's loss", async () => {
+  const base = await PerceiverForImageClassificationFourier.fromPretrained(fixturePath('train-tiny'));
+  const batch = batchOf(patternSet(1, 11), true); // 3 images
+  const stepWith = (imagesPerPass: number) => {
+    const model = base.withNewHead({ id2label: [...PATTERNS], seed: 3 });
+    const forward = jest.spyOn(model, 'forward');
+    const trainer = new Trainer(model, { train: 'all', learningRate: 1e-3, imagesPerPass });
+    const result = trainer.trainStep(batch);
+    const passes = forward.mock.calls.map(([x]) => x.shape[0]);
+    trainer.dispose();
+    model.dispose();
+    return { result, passes };
+  };
+  const before = tf.memory().numTensors;
+  const whole = stepWith(3);
+  expect(whole.passes).toEqual([3]);
+  for (const [imagesPerPass, passes] of [[1, [1, 1, 1]], [2, [2, 1]]] as const) {
+    const split = stepWith(imagesPerPass);
+    expect(split.passes).toEqual(passes);
+    expect(split.result.correct).toBe(whole.result.correct);
+    expect(Math.abs(split.result.loss - whole.result.loss)).toBeLessThanOrEqual(1e-6);
+  }
+  expect(tf.memory().numTensors).toBe(before);
+  const model = base.withNewHead({ numLabels: 2 });
+  expect(() => new Trainer(model, { train: 'all', imagesPerPass: 0 })).toThrow('imagesPerPass must be an integer >= 1, got 0');
+  model.dispose();
+  batch.pixelValues!.dispose();
+  base.dispose();
+});
+
 test('the trainer refuses a model without trainable parameters, and bad settings', async () => {
   const base = await PerceiverForImageClassificationFourier.fromPretrained(fixturePath('train-tiny'));
   expect(() => new Trainer(base)).toThrow('is not trainable; train a copy made by model.withNewHead');
