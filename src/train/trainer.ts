@@ -8,6 +8,7 @@
  */
 import { tf } from '../tf';
 import { InputError } from '../errors';
+import type { ArchitectureName } from '../architectures';
 import type { ForwardOptions } from '../model/perceiver-model';
 import type { NamedParameter } from '../weights/parameters';
 import { isBuffer, tapeGradients, tapeGradientsByPasses, TRAINING_FORWARD } from './loss-and-gradients';
@@ -31,8 +32,17 @@ export const DEFAULT_IMAGES_PER_PASS = 4;
 /** Adam's step size when none is given: a new head learns fast; fine-tuning everything needs HF's gentle default. */
 export const DEFAULT_LEARNING_RATE: Record<TrainMode, number> = { head: 1e-3, all: 5e-5 };
 
+/**
+ * Architectures whose forward uses kernels with no gradient in our registry (src/train/gradients.ts),
+ * so train: 'all' cannot differentiate it (head mode runs the encoder without a tape and works).
+ */
+const NO_FULL_GRADIENT: Partial<Record<ArchitectureName, string>> = {
+  PerceiverForImageClassificationConvProcessing: 'its conv stem uses Conv2D, MaxPool and Relu, which have no gradient here yet',
+};
+
 /** What the trainer needs of a model: the generic parts every Perceiver classifier has. */
 export interface TrainableModel {
+  readonly architecture: ArchitectureName;
   readonly config: { numLabels: number };
   readonly parameters: ReadonlyMap<string, NamedParameter>;
   readonly decoder: { apply(latents: tf.Tensor3D): { logits: tf.Tensor2D } };
@@ -75,6 +85,8 @@ export class Trainer {
   ) {
     this.mode = options.train ?? 'head';
     if (this.mode !== 'head' && this.mode !== 'all') throw new InputError(`Trainer: train must be 'head' or 'all', got ${JSON.stringify(this.mode)}`);
+    const unsupported = this.mode === 'all' ? NO_FULL_GRADIENT[model.architecture] : undefined;
+    if (unsupported) throw new InputError(`Trainer: train: 'all' is not available for ${model.architecture}: ${unsupported}; use train: 'head'`);
     this.learningRate = options.learningRate ?? DEFAULT_LEARNING_RATE[this.mode];
     if (!(this.learningRate > 0)) throw new InputError(`Trainer: learningRate must be > 0, got ${this.learningRate}`);
     this.imagesPerPass = options.imagesPerPass ?? DEFAULT_IMAGES_PER_PASS;

@@ -6,6 +6,7 @@
 import { tf } from '../../src/tf';
 import { initBackend } from '../../src/backend';
 import { PerceiverForImageClassificationFourier } from '../../src/model/perceiver-for-image-classification-fourier';
+import { AutoModelForImageClassification } from '../../src/model/auto-model';
 import { AdamW, isDecayed } from '../../src/train/optimizer';
 import { SeededRandom } from '../../src/train/random';
 import { BatchResult, Trainer, TrainerOptions } from '../../src/train/trainer';
@@ -243,6 +244,19 @@ test('the trainer refuses a model without trainable parameters, and bad settings
   const model = base.withNewHead({ numLabels: 2 });
   expect(() => new Trainer(model, { learningRate: -1 })).toThrow('learningRate must be > 0');
   expect(() => new Trainer(model, { train: 'encoder' as never })).toThrow("train must be 'head' or 'all'");
+  model.dispose();
+  base.dispose();
+});
+
+test("train: 'all' is refused up front for the conv-stem model (no Conv2D gradient), head mode is not", async () => {
+  const base = await AutoModelForImageClassification.fromPretrained(fixturePath('conv-tiny'));
+  const model = base.withNewHead({ numLabels: 2 });
+  const before = tf.memory().numTensors;
+  expect(() => new Trainer(model, { train: 'all' })).toThrow(
+    "Trainer: train: 'all' is not available for PerceiverForImageClassificationConvProcessing: its conv stem uses Conv2D, MaxPool and Relu, which have no gradient here yet; use train: 'head'",
+  );
+  expect(tf.memory().numTensors).toBe(before);
+  new Trainer(model, { train: 'head' }).dispose();
   model.dispose();
   base.dispose();
 });
