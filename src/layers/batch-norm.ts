@@ -15,26 +15,20 @@ export interface BatchNormParameters {
 }
 
 export class BatchNorm {
-  /** weight / sqrt(running_var + eps): [C] */
-  readonly scale: tf.Tensor1D;
-  /** bias - running_mean * scale: [C] */
-  readonly shift: tf.Tensor1D;
-
-  /** The parameters are consumed (disposed) here. */
-  constructor(p: BatchNormParameters) {
-    [this.scale, this.shift] = tf.tidy(() => {
-      const scale = tf.mul(p.weight, tf.rsqrt(tf.add(p.runningVar, BATCH_NORM_EPS))) as tf.Tensor1D;
-      return [scale, tf.sub(p.bias, tf.mul(p.runningMean, scale)) as tf.Tensor1D];
-    });
-    tf.dispose([p.weight, p.bias, p.runningMean, p.runningVar]);
-  }
+  constructor(readonly p: BatchNormParameters) {}
 
   /** x: [..., C] channels last -> same shape. */
   apply<T extends tf.Tensor>(x: T): T {
-    return tf.tidy(() => tf.add(tf.mul(x, this.scale), this.shift) as T);
+    return tf.tidy(() => {
+      const { weight, bias, runningMean, runningVar } = this.p;
+      // Folded per channel ([C], cheap; recomputed so that the parameters stay the model's own tensors).
+      const scale = tf.mul(weight, tf.rsqrt(tf.add(runningVar, BATCH_NORM_EPS))); // weight / sqrt(running_var + eps)
+      const shift = tf.sub(bias, tf.mul(runningMean, scale)); // bias - running_mean * scale
+      return tf.add(tf.mul(x, scale), shift) as T;
+    });
   }
 
   dispose(): void {
-    tf.dispose([this.scale, this.shift]);
+    tf.dispose(Object.values(this.p));
   }
 }

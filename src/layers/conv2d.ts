@@ -6,17 +6,11 @@
 import { tf } from '../tf';
 
 export class Conv2d {
-  /** [kh, kw, in, out] (tfjs's HWIO), from PyTorch's [out, in, kh, kw] once at load. */
-  readonly filter: tf.Tensor4D;
-
   constructor(
-    /** PyTorch layout [out, in, kh, kw]; consumed (disposed) here. */
-    weightOIHW: tf.Tensor4D,
+    /** [kh, kw, in, out] (tfjs's HWIO; PyTorch's [out, in, kh, kw] is transposed once at load). */
+    readonly filter: tf.Tensor4D,
     readonly stride: number,
-  ) {
-    this.filter = tf.tidy(() => tf.transpose(weightOIHW, [2, 3, 1, 0])); // [O, I, kh, kw] -> [kh, kw, I, O]
-    weightOIHW.dispose();
-  }
+  ) {}
 
   get kernelSize(): number {
     return this.filter.shape[0];

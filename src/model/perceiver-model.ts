@@ -14,7 +14,7 @@ import type { PerceiverConfig } from '../config';
 import { repeatBatch } from '../layers/batch';
 import { NamedParameter, ParameterFactory, ParameterOptions } from '../weights/parameters';
 import { countParameters, flattenSpec, perceiverSpec } from '../weights/state-dict';
-import { checkWeights, WeightSource } from '../weights/weight-source';
+import { checkWeights, Int64Buffer, readInt64Buffers, WeightSource } from '../weights/weight-source';
 import { attentionRollout, AttentionRolloutOptions, AttentionRolloutOutput } from '../explain/attention-rollout';
 import { PerceiverClassificationDecoder } from './classification-decoder';
 import { checkRecomputable, EncoderOptions, EncoderOutput, layerOutputOnly, PerceiverEncoder } from './encoder';
@@ -61,6 +61,8 @@ export interface PerceiverParts {
   numParameters: number;
   /** Every tensor of the state dict as the layers hold it, by Hugging Face name. */
   parameters: ReadonlyMap<string, NamedParameter>;
+  /** The state dict's int64 tensors (BatchNorm's num_batches_tracked), as loaded. */
+  int64Buffers: ReadonlyMap<string, Int64Buffer>;
 }
 
 /** A class built on PerceiverModel; `architecture` is undefined for PerceiverModel itself (any architecture). */
@@ -81,6 +83,8 @@ export class PerceiverModel {
   readonly numParameters: number;
   /** Every tensor of the state dict as the layers hold it, by Hugging Face name (what training differentiates and saves). */
   readonly parameters: ReadonlyMap<string, NamedParameter>;
+  /** The state dict's int64 tensors (BatchNorm's num_batches_tracked): unused by the math, kept to be saved. */
+  readonly int64Buffers: ReadonlyMap<string, Int64Buffer>;
 
   /** Use fromWeights or fromPretrained; the parts become owned by the model. */
   constructor(parts: PerceiverParts) {
@@ -92,6 +96,7 @@ export class PerceiverModel {
     this.decoder = parts.decoder;
     this.numParameters = parts.numParameters;
     this.parameters = parts.parameters;
+    this.int64Buffers = parts.int64Buffers;
   }
 
   /**
@@ -120,7 +125,7 @@ export class PerceiverModel {
       decoder: new PerceiverClassificationDecoder(p.tensor(spec.decoderQuery) as tf.Tensor2D, p.perceiverLayer(spec.decoderCrossAttention), p.linear(spec.finalLayer)),
       latents: p.tensor(spec.latents) as tf.Tensor2D,
     }));
-    return new this({ config, architecture, ...parts, numParameters: countParameters(tensors), parameters: p.parameters });
+    return new this({ config, architecture, ...parts, numParameters: countParameters(tensors), parameters: p.parameters, int64Buffers: readInt64Buffers(weights, tensors) });
   }
 
   /**

@@ -1,6 +1,6 @@
 /** The loss of a forward pass and its gradients by tape autograd (tfjs-core's engine). */
 import { tf } from '../tf';
-import type { NamedParameter } from '../weights/parameters';
+import { NamedParameter, toHuggingFace } from '../weights/parameters';
 import type { ForwardOptions } from '../model/perceiver-model';
 import { registerTrainingGradients } from './gradients';
 import { checkLabels, crossEntropy, LabelsInput } from './loss';
@@ -96,7 +96,7 @@ export function lossAndGradients(model: DifferentiableModel, pixelValues: tf.Ten
   const r = tapeGradients(() => model.forward(pixelValues, TRAINING_FORWARD).logits, checked, named.map(([, p]) => p.tensor));
   const grads: Record<string, tf.Tensor> = {};
   named.forEach(([name, p], i) => {
-    grads[name] = p.layout === 'transposed' ? tf.transpose(r.grads[i]) : r.grads[i]; // [in, out] -> HF's [out, in]
+    grads[name] = toHuggingFace(p, r.grads[i]);
     if (grads[name] !== r.grads[i]) r.grads[i].dispose();
   });
   return { loss: r.loss, logits: r.logits, grads };

@@ -7,8 +7,9 @@
 import { tf } from '../tf';
 import { ConfigError } from '../errors';
 import type { PerceiverConfig } from '../config';
-import type { NamedParameter, SharingWeightSource } from '../weights/parameters';
+import { NamedParameter, SharingWeightSource, toHuggingFace } from '../weights/parameters';
 import type { LinearSpec } from '../weights/state-dict';
+import type { Int64Buffer } from '../weights/weight-source';
 
 export interface NewHeadOptions {
   /** Class names by index (an object {0: 'cat', ...} or a list); or give only `numLabels`. */
@@ -45,6 +46,7 @@ export function newHeadConfig(config: PerceiverConfig, options: NewHeadOptions):
 interface ModelParameters {
   readonly config: PerceiverConfig;
   readonly parameters: ReadonlyMap<string, NamedParameter>;
+  readonly int64Buffers: ReadonlyMap<string, Int64Buffer>;
 }
 
 /** New values for a parameter, in Hugging Face's shape. */
@@ -54,22 +56,23 @@ interface Replacement {
 }
 
 /** A weight source over a model's own tensors (shared with it), some of them replaced by new values. */
-export function sharingSource(parameters: ReadonlyMap<string, NamedParameter>, replaced: ReadonlyMap<string, Replacement> = new Map()): SharingWeightSource {
+export function sharingSource(model: Omit<ModelParameters, 'config'>, replaced: ReadonlyMap<string, Replacement> = new Map()): SharingWeightSource {
+  const { parameters, int64Buffers } = model;
   const kept = (name: string): NamedParameter => {
     const p = parameters.get(name);
     if (!p) throw new ConfigError(`the model has no parameter ${name}`);
     return p;
   };
-  const hfShape = (p: NamedParameter) => (p.layout === 'transposed' ? [...p.tensor.shape].reverse() : p.tensor.shape);
   return {
     source: 'the model in memory',
-    names: [...parameters.keys()],
-    shapeOf: (name) => replaced.get(name)?.shape ?? hfShape(kept(name)),
+    names: [...parameters.keys(), ...int64Buffers.keys()],
+    shapeOf: (name) => replaced.get(name)?.shape ?? int64Buffers.get(name)?.shape ?? kept(name).hfShape,
+    int64Bytes: (name) => int64Buffers.get(name)?.bytes,
     float32: (name) => {
       const r = replaced.get(name);
       if (r) return r.values();
       const p = kept(name);
-      return tf.tidy(() => (p.layout === 'transposed' ? tf.transpose(p.tensor) : p.tensor).dataSync() as Float32Array);
+      return tf.tidy(() => toHuggingFace(p).dataSync() as Float32Array);
     },
     laidOut: (name) => (replaced.has(name) ? undefined : kept(name).tensor),
   };
@@ -86,5 +89,5 @@ export function newHeadWeights(model: ModelParameters, finalLayer: LinearSpec, o
     [finalLayer.weight.name, { shape: [K, D], values: () => tf.tidy(() => tf.randomNormal([K, D], 0, std, 'float32', options.seed).dataSync() as Float32Array) }],
     [finalLayer.bias.name, { shape: [K], values: () => new Float32Array(K) }],
   ]);
-  return { config, weights: sharingSource(model.parameters, head) };
+  return { config, weights: sharingSource(model, head) };
 }

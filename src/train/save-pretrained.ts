@@ -9,7 +9,8 @@ import * as path from 'path';
 import { tf } from '../tf';
 import { writeFileAtomic } from '../hub/cache-layout';
 import type { ImageProcessorConfig } from '../image/processor-config';
-import type { NamedParameter } from '../weights/parameters';
+import { NamedParameter, toHuggingFace } from '../weights/parameters';
+import type { Int64Buffer } from '../weights/weight-source';
 import { TensorToWrite, writeSafetensors } from '../weights/safetensors-writer';
 
 export interface SavableModel {
@@ -17,6 +18,7 @@ export interface SavableModel {
   readonly architecture: string;
   readonly config: { id2label: Record<number, string>; numLabels: number };
   readonly parameters: ReadonlyMap<string, NamedParameter>;
+  readonly int64Buffers: ReadonlyMap<string, Int64Buffer>;
 }
 
 /**
@@ -57,14 +59,16 @@ export function float32Bytes(t: tf.Tensor): Uint8Array {
   return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
 }
 
-/** Every parameter in Hugging Face's layout (Linear weights back to [out, in]). */
-export function parameterTensors(parameters: ReadonlyMap<string, NamedParameter>): TensorToWrite[] {
-  return [...parameters].map(([name, p]) => ({
+/** The state dict as Hugging Face writes it: every parameter in its layout (Linear weights back to [out, in]), and the int64 buffers. */
+export function stateDictTensors(model: Pick<SavableModel, 'parameters' | 'int64Buffers'>): TensorToWrite[] {
+  const floats = [...model.parameters].map(([name, p]) => ({
     name,
     dtype: 'F32' as const,
-    shape: p.layout === 'transposed' ? [...p.tensor.shape].reverse() : [...p.tensor.shape],
-    bytes: () => tf.tidy(() => float32Bytes(p.layout === 'transposed' ? tf.transpose(p.tensor) : p.tensor)),
+    shape: p.hfShape,
+    bytes: () => tf.tidy(() => float32Bytes(toHuggingFace(p))),
   }));
+  const integers = [...model.int64Buffers].map(([name, b]) => ({ name, dtype: 'I64' as const, shape: b.shape, bytes: () => b.bytes }));
+  return [...floats, ...integers];
 }
 
 export interface SaveOptions {
@@ -75,7 +79,7 @@ export interface SaveOptions {
 
 export async function savePretrained(dir: string, model: SavableModel, options: SaveOptions): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
-  await writeSafetensors(path.join(dir, 'model.safetensors'), parameterTensors(model.parameters), { format: 'pt' });
+  await writeSafetensors(path.join(dir, 'model.safetensors'), stateDictTensors(model), { format: 'pt' });
   await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(hfConfigJson(options.sourceConfig, model.architecture, model.config.id2label), null, 2) + '\n');
   await writeFileAtomic(path.join(dir, 'preprocessor_config.json'), JSON.stringify(hfProcessorJson(options.processor), null, 2) + '\n');
 }

@@ -3,5 +3,5 @@ import type { PerceiverModel, PerceiverModelClass } from '../model/perceiver-mod
 import { sharingSource } from './new-head';
 
 export function trainableCopy<T extends PerceiverModel>(model: T): T {
-  return (model.constructor as PerceiverModelClass<T>).fromWeights(model.config, sharingSource(model.parameters), { trainable: true });
+  return (model.constructor as PerceiverModelClass<T>).fromWeights(model.config, sharingSource(model), { trainable: true });
 }

@@ -62,14 +62,18 @@ export function concatOnHeap(inputs: tf.TensorInfo[], axis: number, backend: Bac
 }
 
 /** The copy kernels for `backendName`; dtypes off the heap go to the given (tfjs's) kernels. */
-function copyKernels(backendName: string, wasmSlice: tf.KernelConfig, wasmConcat: tf.KernelConfig): tf.KernelConfig[] {
+function copyKernels(backendName: string, wasmSlice: tf.KernelConfig, wasmConcat: tf.KernelConfig, wasmIdentity: tf.KernelConfig): tf.KernelConfig[] {
   return [
     {
       kernelName: tf.Identity,
       backendName,
-      kernelFunc: ({ inputs: { x }, backend }) => {
-        (backend as BackendWasm).incRef(x!.dataId);
-        return { dataId: x!.dataId, shape: x!.shape, dtype: x!.dtype };
+      kernelFunc: (args) => {
+        const x = args.inputs.x!;
+        const backend = args.backend as BackendWasm;
+        // Data still held by another backend (e.g. made on cpu before a switch) is moved by the wasm kernel's read.
+        if (!backend.dataIdMap.has(x.dataId)) return wasmIdentity.kernelFunc(args);
+        backend.incRef(x.dataId);
+        return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
       },
     },
     {
@@ -103,9 +107,9 @@ const replaced = new Set<string>();
 /** Replaces the Slice, Concat and Identity kernels of a registered wasm-based backend by the ones above, once. */
 export function replaceCopyKernels(backendName: string): void {
   if (replaced.has(backendName)) return;
-  const [slice, concat] = [tf.getKernel(tf.Slice, backendName), tf.getKernel(tf.Concat, backendName)];
-  if (!slice || !concat) return; // the backend is not registered in this build
-  for (const kernel of copyKernels(backendName, slice, concat)) {
+  const [slice, concat, identity] = [tf.Slice, tf.Concat, tf.Identity].map((name) => tf.getKernel(name, backendName));
+  if (!slice || !concat || !identity) return; // the backend is not registered in this build
+  for (const kernel of copyKernels(backendName, slice, concat, identity)) {
     tf.unregisterKernel(kernel.kernelName, backendName);
     tf.registerKernel(kernel);
   }

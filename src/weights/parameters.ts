@@ -9,13 +9,32 @@ import { weightTensor } from './weight-tensor';
 import type { LayerNormSpec, LinearSpec, PerceiverLayerSpec, TensorSpec } from './state-dict';
 import type { WeightSource } from './weight-source';
 
-/** How a layer's tensor relates to the Hugging Face tensor of the same name: equal, or transposed (Linear weights, [in, out]). */
-export type ParameterLayout = 'same' | 'transposed';
+/**
+ * How a layer's tensor relates to the Hugging Face tensor of the same name: equal; transposed
+ * (Linear weights [in, out], also a 1x1 conv's [out, in, 1, 1]); or a conv filter in tfjs's
+ * [kh, kw, in, out] (PyTorch: [out, in, kh, kw]).
+ */
+export type ParameterLayout = 'same' | 'transposed' | 'hwio';
 
 /** A model parameter as the layers hold it, listed under its Hugging Face name. */
 export interface NamedParameter {
   tensor: tf.Tensor;
   layout: ParameterLayout;
+  /** The Hugging Face tensor's shape. */
+  hfShape: number[];
+}
+
+/**
+ * `t` (the parameter itself by default, or its gradient: same layout) in Hugging Face's layout and
+ * shape. For layout 'same' this is `t` itself.
+ */
+export function toHuggingFace(p: NamedParameter, t: tf.Tensor = p.tensor): tf.Tensor {
+  if (p.layout === 'same') return t;
+  return tf.tidy(() =>
+    p.layout === 'transposed'
+      ? tf.reshape(tf.transpose(t), p.hfShape) // [in, out] -> [out, in] (-> [out, in, 1, 1] for a 1x1 conv)
+      : tf.transpose(t, [3, 2, 0, 1]), // [kh, kw, in, out] -> [out, in, kh, kw]
+  );
 }
 
 /** A weight source that can also hand over tensors already laid out for the layers: they are shared (cloned handles), not copied. */
@@ -44,13 +63,20 @@ export class ParameterFactory {
   }
 
   tensor(spec: TensorSpec): tf.Tensor {
-    return this.parameter(spec.name, 'same', () => weightTensor(this.values(spec.name), spec.shape));
+    return this.parameter(spec.name, 'same', spec.shape, () => weightTensor(this.values(spec.name), spec.shape));
+  }
+
+  /** A conv filter [out, in, kh, kw] as tfjs's conv2d takes it: [kh, kw, in, out]. */
+  convFilter(spec: TensorSpec): tf.Tensor4D {
+    return this.parameter(spec.name, 'hwio', spec.shape, () =>
+      tf.tidy(() => tf.transpose(weightTensor(this.values(spec.name), spec.shape), [2, 3, 1, 0])), // [O, I, kh, kw] -> [kh, kw, I, O]
+    ) as tf.Tensor4D;
   }
 
   /** A Linear, or a 1x1 conv [out, in, 1, 1] as the per-pixel Linear it is. */
   linear(spec: LinearSpec): Linear {
     const [out, inp] = spec.weight.shape;
-    const weight = this.parameter(spec.weight.name, 'transposed', () =>
+    const weight = this.parameter(spec.weight.name, 'transposed', spec.weight.shape, () =>
       weightTensor(this.values(spec.weight.name), [inp, out], [out, inp]), // [out, in] -> [in, out]
     );
     return new Linear(weight as tf.Tensor2D, this.tensor(spec.bias) as tf.Tensor1D);
@@ -79,7 +105,7 @@ export class ParameterFactory {
     return this.source.borrowFloat32 ? this.source.borrowFloat32(name) : this.source.float32(name);
   }
 
-  private parameter(name: string, layout: ParameterLayout, load: () => tf.Tensor): tf.Tensor {
+  private parameter(name: string, layout: ParameterLayout, hfShape: number[], load: () => tf.Tensor): tf.Tensor {
     const shared = 'laidOut' in this.source ? this.source.laidOut(name) : undefined;
     let tensor: tf.Tensor;
     if (this.options.trainable) {
@@ -91,7 +117,7 @@ export class ParameterFactory {
       // A reshape to the same shape is a new handle on the same data (tf.clone copies on wasm).
       tensor = shared ? tf.reshape(shared, shared.shape) : load();
     }
-    this.parameters.set(name, { tensor, layout });
+    this.parameters.set(name, { tensor, layout, hfShape: [...hfShape] });
     return tensor;
   }
 }

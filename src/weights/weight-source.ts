@@ -1,6 +1,7 @@
 /** What the model loads from: a safetensors file, or a torch checkpoint read by the safe reader. */
 import { WeightsError } from '../errors';
 import type { TensorSpec } from './state-dict';
+import type { TensorSource } from './tensor-source';
 
 export interface WeightSource {
   /** Names the file in messages. */
@@ -14,6 +15,30 @@ export interface WeightSource {
    * asking for another tensor. Saves faulting in fresh memory for every tensor at load.
    */
   borrowFloat32?(name: string): Float32Array;
+  /** An int64 tensor's little-endian bytes (BatchNorm's num_batches_tracked), for sources that hold them in memory. */
+  int64Bytes?(name: string): Uint8Array | undefined;
+}
+
+/** An int64 tensor of the state dict, never computed with: kept as stored, to be written back. */
+export interface Int64Buffer {
+  shape: number[];
+  /** Little-endian int64 elements. */
+  bytes: Uint8Array;
+}
+
+/**
+ * The expected int64 tensors' values: from the source's own bytes (a file: its stored I64 bytes;
+ * a model in memory: int64Bytes), else zeros, which is what PyTorch initialises the counter to.
+ */
+export function readInt64Buffers(source: WeightSource, expected: readonly TensorSpec[]): Map<string, Int64Buffer> {
+  const file = source as Partial<Pick<TensorSource, 'dtypeOf' | 'rawBytes'>>;
+  const buffers = new Map<string, Int64Buffer>();
+  for (const t of expected.filter((e) => e.dtype === 'int64')) {
+    const size = 8 * t.shape.reduce((a, b) => a * b, 1);
+    const stored = source.int64Bytes?.(t.name) ?? (file.dtypeOf?.(t.name) === 'I64' ? file.rawBytes?.(t.name) : undefined);
+    buffers.set(t.name, { shape: [...t.shape], bytes: stored?.length === size ? stored.slice() : new Uint8Array(size) });
+  }
+  return buffers;
 }
 
 const MAX_LISTED = 20;

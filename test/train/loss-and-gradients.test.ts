@@ -12,6 +12,7 @@ import { getGradientlessKernels } from '../../src/train/gradients';
 import { AutoModelForImageClassification } from '../../src/model/auto-model';
 import { fixturePath, maxAbs, maxAbsDiff } from '../fixtures';
 import { readTrainFixture, TrainFixture } from './train-fixture';
+import { toHuggingFace } from '../../src/weights/parameters';
 
 const LOSS_ABS_TOL = 1e-5;
 const GRAD_REL_TOL = 1e-4;
@@ -74,7 +75,7 @@ test('in passes of one image (the trainer\'s imagesPerPass), the summed gradient
   const before = tf.memory().numTensors;
   const r = tapeGradientsByPasses((x) => model.forward(x, TRAINING_FORWARD).logits, fx.pixelValues, fx.labels, named.map(([, p]) => p.tensor), 1);
   const grads: Record<string, tf.Tensor> = {};
-  named.forEach(([name, p], i) => (grads[name] = p.layout === 'transposed' ? tf.transpose(r.grads[i]) : r.grads[i])); // [in, out] -> HF's [out, in]
+  named.forEach(([name, p], i) => (grads[name] = toHuggingFace(p, r.grads[i])));
   expectHuggingFace({ loss: r.loss, logits: r.logits, grads }, fx, 'passes of 1');
   tf.dispose([r.logits, ...r.grads, ...Object.values(grads)]);
   expect(tf.memory().numTensors).toBe(before);

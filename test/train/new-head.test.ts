@@ -6,6 +6,7 @@ import { tf } from '../../src/tf';
 import { initBackend } from '../../src/backend';
 import { PerceiverForImageClassificationFourier } from '../../src/model/perceiver-for-image-classification-fourier';
 import { fixturePath } from '../fixtures';
+import { toHuggingFace } from '../../src/weights/parameters';
 import { readTrainFixture } from './train-fixture';
 
 const HEAD_WEIGHT = 'perceiver.decoder.decoder.final_layer.weight';
@@ -14,7 +15,7 @@ const HEAD_BIAS = 'perceiver.decoder.decoder.final_layer.bias';
 /** The HF-layout values of a parameter. */
 function values(model: PerceiverForImageClassificationFourier, name: string): Float32Array {
   const p = model.parameters.get(name)!;
-  return tf.tidy(() => (p.layout === 'transposed' ? tf.transpose(p.tensor) : p.tensor).dataSync() as Float32Array).slice();
+  return tf.tidy(() => toHuggingFace(p).dataSync() as Float32Array).slice();
 }
 
 let base: PerceiverForImageClassificationFourier;

@@ -10,6 +10,7 @@ import { tf } from '../../src/tf';
 import { initBackend } from '../../src/backend';
 import { parseConfig } from '../../src/config';
 import { DEFAULT_PROCESSOR_CONFIG, parseProcessorConfig } from '../../src/image/processor-config';
+import { AutoModelForImageClassification } from '../../src/model/auto-model';
 import { PerceiverForImageClassificationFourier } from '../../src/model/perceiver-for-image-classification-fourier';
 import { hfConfigJson, hfProcessorJson, savePretrained } from '../../src/train/save-pretrained';
 import { Trainer } from '../../src/train/trainer';
@@ -50,6 +51,29 @@ test('save -> load: the directory classifies exactly as the trained model in mem
   }
   for (const m of [trainer, model, loaded, base]) m.dispose();
   fx.pixelValues.dispose();
+});
+
+// The sibling classifiers: a new head for each, saved and loaded back; ConvProcessing's int64
+// BatchNorm counter (num_batches_tracked) is carried through with its stored value.
+test.each(['learned-tiny', 'conv-tiny'])('%s: withNewHead -> save -> load keeps every tensor of the state dict, with its dtype and value', async (folder) => {
+  const base = await AutoModelForImageClassification.fromPretrained(fixturePath(folder));
+  const model = base.withNewHead({ numLabels: 2, seed: 1 });
+  const out = path.join(dir, folder);
+  await savePretrained(out, model, { sourceConfig: readFixtureJson<Record<string, unknown>>(folder, 'config.json'), processor: DEFAULT_PROCESSOR_CONFIG });
+  const weights = await SafetensorsFile.read(path.join(out, 'model.safetensors'));
+  const original = await SafetensorsFile.read(fixturePath(folder, 'model.safetensors'));
+  expect([...weights.names].sort()).toEqual([...original.names].sort());
+  const integers = original.names.filter((n) => original.dtypeOf(n) === 'I64');
+  expect(integers).toEqual(folder === 'conv-tiny' ? ['perceiver.input_preprocessor.convnet.batchnorm.num_batches_tracked'] : []);
+  for (const name of integers) {
+    expect([name, weights.dtypeOf(name), weights.shapeOf(name)]).toEqual([name, 'I64', original.shapeOf(name)]);
+    expect(Array.from(weights.rawBytes(name))).toEqual(Array.from(original.rawBytes(name)));
+  }
+  const loaded = await AutoModelForImageClassification.fromPretrained(out);
+  const x = tf.randomUniform([1, 3, model.config.imageSize, model.config.imageSize], -1, 1, 'float32', 4) as tf.Tensor4D;
+  const [a, b] = [model, loaded].map((m) => tf.tidy(() => m.forward(x).logits.dataSync().slice()));
+  expect(Array.from(b)).toEqual(Array.from(a));
+  for (const m of [x, model, loaded, base]) m.dispose();
 });
 
 test("config.json keeps every field HF's save_pretrained wrote, with the new labels", () => {

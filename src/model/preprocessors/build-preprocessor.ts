@@ -29,7 +29,7 @@ export function buildPreprocessor(spec: PreprocessorSpec, p: ParameterFactory, i
         runningMean: p.tensor(bn.runningMean) as tf.Tensor1D,
         runningVar: p.tensor(bn.runningVar) as tf.Tensor1D,
       });
-      return new ConvPreprocessor(new Conv2d(p.tensor(spec.conv) as tf.Tensor4D, CONV_STRIDE), batchnorm);
+      return new ConvPreprocessor(new Conv2d(p.convFilter(spec.conv), CONV_STRIDE), batchnorm);
     }
   }
 }
