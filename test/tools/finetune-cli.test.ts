@@ -53,6 +53,20 @@ test('trains, prints an epoch line each, writes a model directory that classify 
   expect(predictions.map((p: { label: string }) => p.label).sort()).toEqual(['checks', 'horizontal', 'vertical']);
 });
 
+test('--train all: the encoder learns too, and the log says so', async () => {
+  const out = path.join(dir, 'out-all');
+  const r = runCli([...common(), '--out', out, '--epochs', '2', '--train', 'all']);
+  expect(r.stderr).not.toContain('finetune:');
+  expect(r.status).toBe(0);
+  expect(r.stdout.split('\n').filter((l) => l.startsWith('epoch '))).toHaveLength(2);
+  expect(JSON.parse(fs.readFileSync(path.join(out, 'training-log.json'), 'utf-8')).settings.train).toBe('all');
+  const before = await SafetensorsFile.read(path.join(model, 'model.safetensors'));
+  const after = await SafetensorsFile.read(path.join(out, 'model.safetensors'));
+  for (const name of ['perceiver.embeddings.latents', 'perceiver.encoder.self_attends.0.attention.self.query.weight', 'perceiver.encoder.cross_attention.attention.self.layernorm1.weight']) {
+    expect([name, maxAbsDiff(after.float32(name), before.float32(name)) > 0]).toEqual([name, true]);
+  }
+});
+
 /** Spawns the CLI and SIGKILLs it as soon as stdout shows `marker`. */
 function runUntil(args: string[], marker: string): Promise<string> {
   return new Promise((resolve, reject) => {
