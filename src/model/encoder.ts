@@ -13,8 +13,8 @@ export interface EncoderOptions extends AttentionOptions, AttentionObserver {
   outputHiddenStates?: boolean;
   /**
    * Gradient checkpointing for training: under a gradient tape each layer application keeps only
-   * its inputs and is run again in the backward pass. Not with attentions (outputAttentions,
-   * onAttention); pixel_values get no gradient (a model's forward treats them as data).
+   * its inputs and is run again in the backward pass. Not with outputAttentions, onAttention or
+   * outputHiddenStates; pixel_values get no gradient (a model's forward treats them as data).
    */
   recomputeLayers?: boolean;
 }
@@ -97,5 +97,7 @@ export function layerOutputOnly(layer: PerceiverLayer, hidden: tf.Tensor3D, inpu
 }
 
 export function checkRecomputable(options: EncoderOptions): void {
-  if (options.outputAttentions || options.onAttention) throw new InputError('recomputeLayers cannot return attentions: the layers keep none of their intermediates');
+  if (options.outputAttentions || options.onAttention || options.outputHiddenStates) {
+    throw new InputError('recomputeLayers (a training option) returns neither attentions nor hidden states: the layers keep none of their intermediates');
+  }
 }

@@ -143,12 +143,14 @@ test.each(['train-tiny', 'learned-tiny'])('%s with recomputeLayers: the gradient
   model.dispose();
 });
 
-test('recomputeLayers refuses attention outputs, which it does not keep', async () => {
+test('recomputeLayers refuses attention and hidden-state outputs, which it does not keep', async () => {
   const model = await PerceiverForImageClassificationFourier.fromPretrained(fixturePath('train-tiny'));
   const fx = await readTrainFixture();
   tf.dispose(model.forward(fx.pixelValues).logits); // makes the preprocessor's cached position features
   const before = tf.memory().numTensors;
-  expect(() => model.forward(fx.pixelValues, { recomputeLayers: true, outputAttentions: true })).toThrow(/recomputeLayers cannot return attentions/);
+  for (const asked of [{ outputAttentions: true }, { outputHiddenStates: true }, { onAttention: () => undefined }]) {
+    expect(() => model.forward(fx.pixelValues, { recomputeLayers: true, ...asked })).toThrow('recomputeLayers (a training option) returns neither attentions nor hidden states');
+  }
   expect(tf.memory().numTensors).toBe(before);
   fx.pixelValues.dispose();
   model.dispose();
