@@ -15,12 +15,12 @@ export interface BatchNormParameters {
 }
 
 export class BatchNorm {
-  constructor(readonly p: BatchNormParameters) {}
+  constructor(readonly weights: BatchNormParameters) {}
 
   /** x: [..., C] channels last -> same shape. */
   apply<T extends tf.Tensor>(x: T): T {
     return tf.tidy(() => {
-      const { weight, bias, runningMean, runningVar } = this.p;
+      const { weight, bias, runningMean, runningVar } = this.weights;
       // Folded per channel ([C], cheap; recomputed so that the parameters stay the model's own tensors).
       const scale = tf.mul(weight, tf.rsqrt(tf.add(runningVar, BATCH_NORM_EPS))); // weight / sqrt(running_var + eps)
       const shift = tf.sub(bias, tf.mul(runningMean, scale)); // bias - running_mean * scale
@@ -29,6 +29,6 @@ export class BatchNorm {
   }
 
   dispose(): void {
-    tf.dispose(Object.values(this.p));
+    tf.dispose(Object.values(this.weights));
   }
 }

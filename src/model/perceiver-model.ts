@@ -219,8 +219,8 @@ export class PerceiverModel {
     const perImage = Array.from({ length: pixelValues.shape[0] }, (_, b) =>
       tidy(() => recomputedInBackward(step, [this.batchLatents(1)], params, [tf.slice(pixelValues, [b, 0, 0, 0], [1, -1, -1, -1])])), // [1, N, D], [1, 3, H, W] -> [1, N, D]
     );
-    let x = (perImage.length === 1 ? perImage[0] : tf.concat(perImage, 0)) as tf.Tensor3D; // B x [1, N, D] -> [B, N, D]
-    if (perImage.length > 1) tf.dispose(perImage);
+    let x = tf.concat(perImage, 0) as tf.Tensor3D; // B x [1, N, D] -> [B, N, D]
+    tf.dispose(perImage);
     for (let block = 0; block < this.encoder.numBlocks; block++) x = this.encoder.applyBlock(x, options, {}, block);
     return { lastHiddenState: x };
   }

@@ -61,6 +61,7 @@ const SPECS: Record<string, GradSpec> = {
     },
   },
   Cast: { gradFunc: (dy) => ({ x: () => tf.clone(dy) }) },
+  Identity: { gradFunc: (dy) => ({ x: () => tf.cast(dy, 'float32') }) },
   Concat: {
     saveAllInputs: true,
     gradFunc: (dy, saved, attrs) => {

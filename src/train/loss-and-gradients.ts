@@ -65,7 +65,8 @@ export function tapeGradients(forward: () => tf.Tensor2D, labels: readonly numbe
 export function tapeGradientsByPasses(forward: (x: tf.Tensor4D) => tf.Tensor2D, pixelValues: tf.Tensor4D, labels: readonly number[], xs: tf.Tensor[], imagesPerPass: number): TapeResult {
   const B = labels.length;
   if (B <= imagesPerPass) return tapeGradients(() => forward(pixelValues), labels, xs);
-  let sum: TapeResult | undefined;
+  let loss = 0;
+  let grads: tf.Tensor[] | undefined;
   const logits: tf.Tensor2D[] = [];
   for (let start = 0; start < B; start += imagesPerPass) {
     const n = Math.min(imagesPerPass, B - start);
@@ -73,14 +74,15 @@ export function tapeGradientsByPasses(forward: (x: tf.Tensor4D) => tf.Tensor2D, 
     const r = tapeGradients(() => forward(part), labels.slice(start, start + n), xs);
     part.dispose();
     const weight = n / B;
-    const grads = r.grads.map((g, i) => tf.tidy(() => (sum ? tf.add(sum.grads[i], tf.mul(g, weight)) : tf.mul(g, weight))));
-    tf.dispose([...r.grads, ...(sum?.grads ?? [])]);
+    const summed = r.grads.map((g, i) => tf.tidy(() => (grads ? tf.add(grads[i], tf.mul(g, weight)) : tf.mul(g, weight))));
+    tf.dispose([...r.grads, ...(grads ?? [])]);
+    grads = summed;
+    loss += weight * r.loss;
     logits.push(r.logits);
-    sum = { loss: (sum?.loss ?? 0) + weight * r.loss, logits: r.logits, grads };
   }
   const all = tf.concat(logits, 0) as tf.Tensor2D; // passes x [n, K] -> [B, K]
   tf.dispose(logits);
-  return { ...sum!, logits: all };
+  return { loss, logits: all, grads: grads! };
 }
 
 interface DifferentiableModel {

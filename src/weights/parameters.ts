@@ -114,8 +114,8 @@ export class ParameterFactory {
       tensor = tf.variable(made, true, this.variablePrefix + name);
       if (!shared) made.dispose();
     } else {
-      // A reshape to the same shape is a new handle on the same data (tf.clone copies on wasm).
-      tensor = shared ? tf.reshape(shared, shared.shape) : load();
+      // A new handle on the same data: Identity shares it on cpu, wasm and blas (src/wasm-heap), webgl and webgpu.
+      tensor = shared ? tf.clone(shared) : load();
     }
     this.parameters.set(name, { tensor, layout, hfShape: [...hfShape] });
     return tensor;
