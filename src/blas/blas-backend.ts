@@ -3,13 +3,16 @@
  * transposes, ...) registered again under the name 'blas', on a wasm module of its own, with the
  * matrix products replaced by the system BLAS's cblas_sgemm on that module's heap. Slice and
  * Concat are the heap-to-heap copies that 'wasm' also uses (wasm-heap/copy-kernels.ts); the matrix
- * products of 'wasm' stay XNNPACK's. Node-only (koffi); the backend initialisation is its only importer.
+ * products of 'wasm' stay XNNPACK's. Only here: PerceiverBlockMatMul (attention heads in place),
+ * and Mean over the innermost axes as a cblas_sgemv. Node-only (koffi); the backend initialisation is its only importer.
  */
 import { tf } from '../tf';
 import { BackendError } from '../errors';
 import { BlasLibrary, loadBlas, LoadBlasOptions } from './library';
 import { BLAS_BACKEND_NAME, matMulKernels } from './matmul-kernels';
 import { replaceCopyKernels } from '../wasm-heap/copy-kernels';
+import { blockMatMulKernel } from './block-matmul-kernel';
+import { meanKernel } from './mean-kernel';
 
 export { BLAS_BACKEND_NAME };
 
@@ -35,9 +38,10 @@ export function registerBlasBackend(options: LoadBlasOptions = {}): BlasLibrary 
   const replaced = matMulKernels(loaded.sgemm);
   const names = new Set(replaced.map((k) => k.kernelName));
   for (const kernel of tf.getKernelsForBackend('wasm')) {
-    if (!names.has(kernel.kernelName)) tf.registerKernel({ ...kernel, backendName: BLAS_BACKEND_NAME });
+    if (names.has(kernel.kernelName)) continue;
+    tf.registerKernel(kernel.kernelName === tf.Mean ? meanKernel(kernel, loaded.sgemv, BLAS_BACKEND_NAME) : { ...kernel, backendName: BLAS_BACKEND_NAME });
   }
-  for (const kernel of replaced) tf.registerKernel(kernel);
+  for (const kernel of [...replaced, blockMatMulKernel(loaded.sgemm)]) tf.registerKernel(kernel);
   // Its own wasm module (a separate heap): the wasm kernels re-bind to the module of whichever
   // backend tf.setBackend selects, so 'wasm' and 'blas' can both be used in one process.
   tf.registerBackend(BLAS_BACKEND_NAME, () => wasmFactory(), BLAS_PRIORITY);

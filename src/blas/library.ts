@@ -22,6 +22,12 @@ export type SgemmFunction = (
   beta: number, c: Float32Array, ldc: number,
 ) => void;
 
+/** cblas_sgemv: y = alpha op(A) x + beta y. */
+export type SgemvFunction = (
+  order: number, trans: number, m: number, n: number, alpha: number, a: Float32Array, lda: number,
+  x: Float32Array, incx: number, beta: number, y: Float32Array, incy: number,
+) => void;
+
 export type BlasVendor = 'openblas' | 'blis' | 'mkl' | 'accelerate';
 
 export interface BlasLibrary {
@@ -31,6 +37,7 @@ export interface BlasLibrary {
   /** Version/configuration string where the library reports one. */
   config?: string;
   sgemm: SgemmFunction;
+  sgemv: SgemvFunction;
   /** Threads the library computes with (process-wide: shared by every worker thread). */
   threads: number;
   /** Changes the thread count (where the library allows it) and updates `threads`. */
@@ -150,12 +157,16 @@ function tryLoad(koffi: Koffi, file: string, hint: BlasVendor, threads: number):
   const sgemm = lib.func(
     'void cblas_sgemm(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *, int)',
   ) as unknown as SgemmFunction;
+  const sgemv = lib.func(
+    'void cblas_sgemv(int, int, int, int, float, const float *, int, const float *, int, float, float *, int)',
+  ) as unknown as SgemvFunction;
   const vendor = detectVendor(lib, file, hint);
   const blas: BlasLibrary = {
     vendor,
     file,
     config: libraryConfig(lib, vendor),
     sgemm,
+    sgemv,
     threads: configureThreads(lib, vendor, threads),
     setThreads(n: number) {
       blas.threads = configureThreads(lib, vendor, n);
@@ -185,7 +196,7 @@ export function loadBlas(options: LoadBlasOptions = {}): BlasLibrary {
     } catch (e) {
       throw new BackendError(
         `PERCEIVER_BLAS=${explicit} could not be loaded as a CBLAS library (${(e as Error).message.split('\n')[0]}); ` +
-          `point it at a library exporting cblas_sgemm, e.g. /usr/lib/x86_64-linux-gnu/libopenblas.so.0 (install: ${installHint()}), or unset it to search the usual places`,
+          `point it at a library exporting cblas_sgemm and cblas_sgemv, e.g. /usr/lib/x86_64-linux-gnu/libopenblas.so.0 (install: ${installHint()}), or unset it to search the usual places`,
       );
     }
   }
@@ -208,6 +219,6 @@ export function loadBlas(options: LoadBlasOptions = {}): BlasLibrary {
   throw new BackendError(
     `no BLAS library found for the blas backend: looked for ${looked || `nothing on ${process.platform}`} in ${dirs.join(', ')}` +
       `${failures.length ? ` (found but not loadable: ${failures.join('; ')})` : ''}. ` +
-      `Install one with ${installHint()}, or set PERCEIVER_BLAS=/path/to/libblas with cblas_sgemm.`,
+      `Install one with ${installHint()}, or set PERCEIVER_BLAS=/path/to/libblas with cblas_sgemm and cblas_sgemv.`,
   );
 }

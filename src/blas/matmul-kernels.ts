@@ -40,7 +40,7 @@ function batchIndices(outBatch: number[], batch: number[]): Int32Array {
   return indices;
 }
 
-function checkFloat32(kernel: string, a: TensorInfo, b: TensorInfo): void {
+export function checkFloat32(kernel: string, a: TensorInfo, b: TensorInfo): void {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
     // As the wasm backend: tfjs has already cast mixed inputs to one dtype (makeTypesMatch).
     throw new Error(`${kernel} on the blas backend supports float32 tensors only; got ${a.dtype} x ${b.dtype} (cast with tf.cast(x, 'float32'))`);
@@ -67,6 +67,24 @@ export function matMulShape(kernel: string, a: TensorInfo, b: TensorInfo, transp
   }
   const outBatch = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   return { outShape: [...outBatch, m, n], m, n, k: kA };
+}
+
+/** A matrix on the heap: its first element's offset and its row stride (sgemm's leading dimension). */
+export interface HeapMatrix {
+  offset: number;
+  ld: number;
+}
+
+/** C = op(A) op(B) + beta C, row-major, on heap matrices given by offset and leading dimension. */
+export function sgemmAt(
+  sgemm: SgemmFunction, heap: Float32Array, transposeA: boolean, transposeB: boolean, m: number, n: number, k: number,
+  a: HeapMatrix, b: HeapMatrix, c: HeapMatrix, beta: number,
+): void {
+  // Views from each offset to the heap's end: sgemm reads only what m, n, k and ld address.
+  sgemm(
+    CBLAS_ROW_MAJOR, transposeA ? CBLAS_TRANS : CBLAS_NO_TRANS, transposeB ? CBLAS_TRANS : CBLAS_NO_TRANS, m, n, k,
+    1, heap.subarray(a.offset), a.ld, heap.subarray(b.offset), b.ld, beta, heap.subarray(c.offset), c.ld,
+  );
 }
 
 /**
@@ -106,17 +124,12 @@ export function sgemmOnHeap(
   const bIndex = batchIndices(outBatch, b.shape.slice(0, -2));
   const aBase = heapOffset(backend, a);
   const bBase = heapOffset(backend, b);
-  const lda = transposeA ? m : k;
-  const ldb = transposeB ? k : n;
-  const beta = rowBias ? 1 : 0;
   for (let i = 0; i < batch; i++) {
-    const aStart = aBase + aIndex[i] * m * k;
-    const bStart = bBase + bIndex[i] * k * n;
-    const cStart = c0 + i * size;
-    sgemm(
-      CBLAS_ROW_MAJOR, transposeA ? CBLAS_TRANS : CBLAS_NO_TRANS, transposeB ? CBLAS_TRANS : CBLAS_NO_TRANS, m, n, k,
-      1, heap.subarray(aStart, aStart + m * k), lda, heap.subarray(bStart, bStart + k * n), ldb,
-      beta, heap.subarray(cStart, cStart + size), n,
+    sgemmAt(
+      sgemm, heap, transposeA, transposeB, m, n, k,
+      { offset: aBase + aIndex[i] * m * k, ld: transposeA ? m : k },
+      { offset: bBase + bIndex[i] * k * n, ld: transposeB ? k : n },
+      { offset: c0 + i * size, ld: n }, rowBias ? 1 : 0,
     );
   }
   return out;

@@ -12,6 +12,7 @@ import { tf, tidy } from '../tf';
 import { AttentionChannels } from './attention-channels';
 import { batchElement, stackBatch } from './batch';
 import { LayerNorm } from './layer-norm';
+import { columnBlock, MatMulOperand, matMulBlocks } from './column-blocks';
 import { addChunk, disposeState, SoftmaxState } from './online-softmax';
 import { Linear } from './linear';
 import { transposedOperandIsFast } from './matmul-layout';
@@ -106,12 +107,12 @@ export class MultiHeadAttention {
     const fold = this.foldsKeysValues(N, options);
     const fast = transposedOperandIsFast();
     // Per head, what multiplies the (transposed) keys: q_h, or q_h Wk_h^T when folded.
-    const queries = Array.from({ length: numHeads }, (_, h) => {
-      const qH = sliceColumns(q, h * dQk, dQk); // [N, dQk]
+    const queries = Array.from({ length: numHeads }, (_, h): MatMulOperand => {
+      const qH = columnBlock(q, h * dQk, dQk); // [N, dQk]
       if (!fold) return qH;
-      return (fast
-        ? tf.matMul(qH, sliceColumns(w.key.weight, h * dQk, dQk), false, true) // Wk_h [kvDim, dQk], transposed by the kernel
-        : tf.matMul(qH, sliceRows(w.key.transposedWeight(), h * dQk, dQk))) as tf.Tensor2D; // [N, kvDim]
+      return fast
+        ? matMulBlocks(qH, columnBlock(w.key.weight, h * dQk, dQk), true) // Wk_h [kvDim, dQk], transposed by the kernel
+        : matMulBlocks(qH, sliceRows(w.key.transposedWeight(), h * dQk, dQk)); // [N, kvDim]
     });
     const kvTokens = inputs ? batchElement(inputs, b) : qIn; // [M, kvDim]
     const M = kvTokens.shape[0];
@@ -126,11 +127,11 @@ export class MultiHeadAttention {
         const keys = fold ? kvIn : w.key.apply(kvIn); // [m, kvDim|qk]
         const keysT = fast ? undefined : (tf.transpose(keys) as tf.Tensor2D); // [m, kvDim|qk] -> [kvDim|qk, m]
         const keysOfHead = (h: number) =>
-          fold ? (keysT ?? keys) : keysT ? sliceRows(keysT, h * dQk, dQk) : sliceColumns(keys, h * dQk, dQk); // [dQk, m] or [m, dQk]
+          fold ? (keysT ?? keys) : keysT ? sliceRows(keysT, h * dQk, dQk) : columnBlock(keys, h * dQk, dQk); // [dQk, m] or [m, dQk]
         const values = fold ? kvIn : w.value.apply(kvIn); // [m, kvDim|v]
         return queries.map((qH, h) => {
-          const scores = tf.matMul(qH, keysOfHead(h), false, fast) as tf.Tensor2D; // [N, m]
-          return addChunk(states[h], scores, fold ? values : sliceColumns(values, h * dV, dV), start + size < M);
+          const scores = matMulBlocks(qH, keysOfHead(h), fast); // [N, m]
+          return addChunk(states[h], scores, fold ? values : columnBlock(values, h * dV, dV), start + size < M);
         });
       });
       states.forEach(disposeState);

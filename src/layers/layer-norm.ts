@@ -9,9 +9,12 @@ export const LAYER_NORM_EPS = 1e-5;
 
 /** x [R, C] -> x̂ = (x - mean) / sqrt(var + eps) [R, C] and 1 / sqrt(var + eps) [R, 1]. */
 function standardize(x: tf.Tensor2D): { normed: tf.Tensor2D; rstd: tf.Tensor2D } {
-  const { mean, variance } = tf.moments(x, -1, true); // [R, 1] each
+  // tf.moments' own steps (biased variance of x - mean), with x - mean made once and without its
+  // float32 cast of x (a copy on wasm): 7 passes over [R, C] per LayerNorm instead of 9, same values.
+  const centred = tf.sub(x, tf.mean(x, -1, true)); // [R, C]
+  const variance = tf.mean(tf.square(centred), -1, true); // [R, 1]
   const rstd = tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)) as tf.Tensor2D;
-  return { normed: tf.mul(tf.sub(x, mean), rstd) as tf.Tensor2D, rstd };
+  return { normed: tf.mul(centred, rstd) as tf.Tensor2D, rstd };
 }
 
 /**

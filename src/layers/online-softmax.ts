@@ -4,6 +4,7 @@
  * one-pass softmax up to rounding while only an N x chunk block of scores exists at a time.
  */
 import { tf } from '../tf';
+import { MatMulOperand, matMulBlocks } from './column-blocks';
 
 export interface SoftmaxState {
   /** softmax over the tokens so far @ their values [N, dV]: the context if no chunk follows. */
@@ -19,11 +20,11 @@ export interface SoftmaxState {
  * Folds one chunk in: scores [N, m], v [m, dV]. `moreFollow` keeps the statistics a later chunk
  * needs (a single chunk skips them). Call inside a tidy; `state` is not disposed here.
  */
-export function addChunk(state: SoftmaxState | undefined, scores: tf.Tensor2D, v: tf.Tensor2D, moreFollow: boolean): SoftmaxState {
+export function addChunk(state: SoftmaxState | undefined, scores: tf.Tensor2D, v: MatMulOperand, moreFollow: boolean): SoftmaxState {
   // The fused softmax kernel is ~3x faster on wasm than max/sub/exp/sum as separate ops. The
   // chunk's sum comes back from it: each row's largest probability is exp(0) / sum.
   const probs = tf.softmax(scores) as tf.Tensor2D; // [N, m]
-  const context = tf.matMul(probs, v) as tf.Tensor2D; // [N, dV]
+  const context = matMulBlocks(probs, v); // [N, dV]
   if (!state && !moreFollow) return { context, probs };
   const max = tf.max(scores, 1, true) as tf.Tensor2D; // [N, 1]
   const sum = tf.reciprocal(tf.max(probs, 1, true)) as tf.Tensor2D; // [N, 1]

@@ -6,17 +6,7 @@
 import { tf } from '../../src/tf';
 import { initBackend } from '../../src/backend';
 import { FUSED_ACTIVATIONS } from '../../src/blas/matmul-kernels';
-
-/** Reproducible values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { values } from '../support/values';
 
 interface Case {
   a: number[];
