@@ -11,10 +11,15 @@ export const LAYER_NORM_EPS = 1e-5;
 function standardize(x: tf.Tensor2D): { normed: tf.Tensor2D; rstd: tf.Tensor2D } {
   // tf.moments' own steps (biased variance of x - mean), with x - mean made once and without its
   // float32 cast of x (a copy on wasm): 7 passes over [R, C] per LayerNorm instead of 9, same values.
-  const centred = tf.sub(x, tf.mean(x, -1, true)); // [R, C]
-  const variance = tf.mean(tf.square(centred), -1, true); // [R, 1]
-  const rstd = tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)) as tf.Tensor2D;
-  return { normed: tf.mul(centred, rstd) as tf.Tensor2D, rstd };
+  // Each [R, C] intermediate is freed as soon as it is used: the wasm heap keeps its peak for good.
+  const { centred, rstd } = tf.tidy(() => {
+    const c = tf.sub(x, tf.mean(x, -1, true)) as tf.Tensor2D; // [R, C]
+    const variance = tf.mean(tf.square(c), -1, true); // [R, 1]
+    return { centred: c, rstd: tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)) as tf.Tensor2D };
+  });
+  const normed = tf.mul(centred, rstd) as tf.Tensor2D;
+  centred.dispose();
+  return { normed, rstd };
 }
 
 /**
