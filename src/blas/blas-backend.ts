@@ -4,7 +4,8 @@
  * matrix products replaced by the system BLAS's cblas_sgemm on that module's heap. Slice and
  * Concat are the heap-to-heap copies that 'wasm' also uses (wasm-heap/copy-kernels.ts); the matrix
  * products of 'wasm' stay XNNPACK's. Only here: PerceiverBlockMatMul (attention heads in place),
- * and Mean over the innermost axes as a cblas_sgemv. Node-only (koffi); the backend initialisation is its only importer.
+ * and Mean over the innermost axes as a cblas_sgemv. Node-only (koffi); the backend initialisation
+ * is its only importer.
  */
 import { tf } from '../tf';
 import { BackendError } from '../errors';
@@ -39,7 +40,7 @@ export function registerBlasBackend(options: LoadBlasOptions = {}): BlasLibrary 
   const names = new Set(replaced.map((k) => k.kernelName));
   for (const kernel of tf.getKernelsForBackend('wasm')) {
     if (names.has(kernel.kernelName)) continue;
-    tf.registerKernel(kernel.kernelName === tf.Mean ? meanKernel(kernel, loaded.sgemv, BLAS_BACKEND_NAME) : { ...kernel, backendName: BLAS_BACKEND_NAME });
+    tf.registerKernel(kernel.kernelName === tf.Mean ? meanKernel(kernel, loaded.sgemv) : { ...kernel, backendName: BLAS_BACKEND_NAME });
   }
   for (const kernel of [...replaced, blockMatMulKernel(loaded.sgemm)]) tf.registerKernel(kernel);
   // Its own wasm module (a separate heap): the wasm kernels re-bind to the module of whichever

@@ -7,6 +7,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
 import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, SgemvFunction } from './library';
+import { BLAS_BACKEND_NAME } from './matmul-kernels';
 import { heapF32, heapOffset } from '../wasm-heap/heap';
 
 let ones = new Float32Array(0);
@@ -24,10 +25,10 @@ function innermost(axes: number[], rank: number): boolean {
 }
 
 /** The blas Mean kernel: `wasmMean` is the wasm backend's, kept for its setup and the other cases. */
-export function meanKernel(wasmMean: tf.KernelConfig, sgemv: SgemvFunction, backendName: string): tf.KernelConfig {
+export function meanKernel(wasmMean: tf.KernelConfig, sgemv: SgemvFunction): tf.KernelConfig {
   return {
     ...wasmMean,
-    backendName,
+    backendName: BLAS_BACKEND_NAME,
     kernelFunc: (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo };
       const { axis, keepDims } = args.attrs as unknown as tf.MeanAttrs;
